@@ -1,0 +1,1 @@
+"""Suite-wide pytest settings shared by tests/pv and tests/trainer."""
