@@ -1,0 +1,194 @@
+"""``pv evidence verify``: is this pack intact, anchored in history, and does it hold?
+
+Checks, in order (codes in :mod:`pv.evidence.codes`):
+
+1. ``manifest.json`` exists, is JSON and matches schema v1;
+2. every listed file exists and has its recorded sha256; no unlisted file;
+3. the manifest's metrics equal what the hashed metrics source says (the
+   manifest cannot hash itself, so an edited metric is caught here);
+4. the recorded commit exists in the repository (``git cat-file``);
+5. for each falsifier the pack names: the run exited 0 (unless the check is
+   on ``exit_code``) and the falsifier's ``check`` holds on the metrics.
+
+A pack *discharges* a falsifier only when 1-4 pass and 5 passes for it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pv.diagnostics import Diagnostic, Severity
+from pv.evidence.manifest import MANIFEST, Manifest, ManifestError, load_manifest, parse_metrics_text
+from pv.ledger import sha256_file
+from pv.status.predicate import CheckLike, evaluate
+
+
+@dataclass(frozen=True, slots=True)
+class Discharge:
+    """Whether a pack discharges one falsifier, and the one-line reason."""
+
+    falsifier: str
+    discharged: bool
+    reason: str
+
+
+@dataclass(slots=True)
+class PackReport:
+    pack_dir: Path
+    manifest: Manifest | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    discharges: dict[str, Discharge] = field(default_factory=dict)
+
+    @property
+    def intact(self) -> bool:
+        """Steps 1-4 passed: nothing at error level outside the per-falsifier checks."""
+        per_falsifier = {"PV-EVID-008", "PV-EVID-009", "PV-EVID-010", "PV-EVID-011"}
+        return self.manifest is not None and not any(
+            d.severity is Severity.ERROR and d.code not in per_falsifier for d in self.diagnostics
+        )
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def commit_exists(root: Path, commit: str) -> bool | None:
+    """True/False from ``git cat-file -e``; None when ``root`` is not a git repository."""
+    try:
+        inside = subprocess.run(
+            ["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True,
+            timeout=10, check=False,
+        )
+        if inside.returncode != 0:
+            return None
+        probe = subprocess.run(
+            ["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=root, capture_output=True, timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return probe.returncode == 0
+
+
+def verify_pack(
+    pack_dir: Path,
+    root: Path,
+    checks: Mapping[str, CheckLike | None] | None = None,
+) -> PackReport:
+    """Verify one pack; ``checks`` maps falsifier ID -> its ``check`` (None: it has none).
+
+    A falsifier named by the pack but absent from ``checks`` is unknown
+    (PV-EVID-010, a warning). ``checks=None`` skips step 5 entirely.
+    """
+    mpath = _rel(pack_dir / MANIFEST, root)
+    report = PackReport(pack_dir, None)
+
+    def add(code: str, message: str, severity: Severity = Severity.ERROR, hint: str | None = None,
+            path: str = mpath, **data: str) -> None:
+        report.diagnostics.append(Diagnostic(code, severity, message, path, 1, 1, hint, dict(data)))
+
+    if not pack_dir.is_dir():
+        add("PV-EVID-001", f"evidence pack {_rel(pack_dir, root)} does not exist",
+            hint="record it with `pv evidence record --name NAME --falsifier ID -- COMMAND`",
+            path=_rel(pack_dir, root))
+        return report
+    try:
+        manifest = load_manifest(pack_dir)
+    except ManifestError as exc:
+        code = "PV-EVID-002" if "malformed" in str(exc) else "PV-EVID-001"
+        text = str(exc).split(": ", 1)[-1]
+        add(code, text, hint="re-record the pack; manifests are written by `pv evidence record`")
+        return report
+    report.manifest = manifest
+
+    # 2. hashes, missing and extra files
+    for rel, recorded in sorted(manifest.files.items()):
+        path = pack_dir / rel
+        if path.is_symlink() or not path.is_file():
+            add("PV-EVID-004", f"{rel} is listed in the manifest but missing from the pack", file=rel)
+            continue
+        current = sha256_file(path)
+        if current != recorded:
+            add("PV-EVID-003", f"{rel} changed since it was recorded (sha256 {recorded[:12]}… now {current[:12]}…)",
+                hint="evidence is immutable; restore the file from git or re-record the pack", file=rel)
+    on_disk = {p.relative_to(pack_dir).as_posix() for p in pack_dir.rglob("*") if p.is_file() or p.is_symlink()}
+    for rel in sorted(on_disk - set(manifest.files) - {MANIFEST}):
+        add("PV-EVID-005", f"{rel} is in the pack but not in the manifest", hint="remove it or re-record the pack",
+            file=rel)
+
+    # 3. metrics re-derived from their hashed source
+    if manifest.metrics_source is not None:
+        source = pack_dir / manifest.metrics_source
+        if manifest.metrics_source not in manifest.files:
+            add("PV-EVID-007", f"metrics_source {manifest.metrics_source!r} is not a hashed file of the pack")
+        elif source.is_file():
+            derived = parse_metrics_text(source.read_text(encoding="utf-8", errors="replace"))
+            if derived != manifest.metrics:
+                changed = _changed_keys(manifest.metrics, derived or {})
+                add("PV-EVID-007", f"manifest metrics disagree with {manifest.metrics_source} ({changed})",
+                    hint="the manifest was edited after recording; re-record the pack")
+    elif manifest.metrics:
+        add("PV-EVID-007", "manifest has metrics but no metrics_source they were read from")
+
+    # 4. commit anchored in history
+    if manifest.commit is None:
+        add("PV-EVID-013", "no git commit was recorded with this pack",
+            hint="record packs inside the project's git repository")
+    else:
+        exists = commit_exists(root, manifest.commit)
+        if exists is None:
+            add("PV-EVID-013", f"cannot check commit {manifest.commit[:12]}: {root} is not a git repository")
+        elif not exists:
+            add("PV-EVID-006", f"recorded commit {manifest.commit[:12]} does not exist in this repository's history",
+                hint="the pack was recorded elsewhere or its commit was rewritten; re-record it here",
+                commit=manifest.commit)
+
+    # 5. per-falsifier predictions
+    if checks is not None:
+        for fid in manifest.falsifiers:
+            report.discharges[fid] = _judge(fid, manifest, checks, report.intact, add)
+    return report
+
+
+def _judge(fid: str, manifest: Manifest, checks: Mapping[str, CheckLike | None], intact: bool, add: Any) -> Discharge:
+    if fid not in checks:
+        add("PV-EVID-010", f"pack names falsifier {fid}, which no contract defines", Severity.WARNING,
+            falsifier=fid)
+        return Discharge(fid, False, f"no contract defines {fid}")
+    check = checks[fid]
+    if check is None:
+        add("PV-EVID-011", f"{fid} has no machine-checkable `check:`; this pack cannot discharge it",
+            Severity.WARNING, hint="add e.g. `check: {metric: val_loss, op: \"<\", value: 9.38}` to the falsifier",
+            falsifier=fid)
+        return Discharge(fid, False, f"{fid} has no `check:` to evaluate on the pack's metrics")
+    metrics = dict(manifest.metrics)
+    if check.metric == "exit_code" and "exit_code" not in metrics:
+        metrics["exit_code"] = manifest.exit_code
+    elif manifest.exit_code != 0:
+        add("PV-EVID-009", f"{fid}: the recorded command exited {manifest.exit_code}; a failing run discharges nothing",
+            falsifier=fid)
+        return Discharge(fid, False, f"recorded run of pack {manifest.name} exited {manifest.exit_code}")
+    result = evaluate(check, metrics)
+    if not result.holds:
+        add("PV-EVID-008", f"{fid}: {result.message}", falsifier=fid)
+        return Discharge(fid, False, result.message)
+    if not intact:
+        return Discharge(fid, False, f"pack {manifest.name} does not verify")
+    return Discharge(fid, True, result.message)
+
+
+def _changed_keys(recorded: Mapping[str, Any], derived: Mapping[str, Any]) -> str:
+    keys = sorted(k for k in set(recorded) | set(derived) if recorded.get(k, object()) != derived.get(k, object()))
+    shown = ", ".join(f"{k}: manifest {recorded.get(k)!r} vs source {derived.get(k)!r}" for k in keys[:3])
+    return shown + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")

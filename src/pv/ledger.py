@@ -1,0 +1,215 @@
+"""The results ledger: what each bound test did the last time it ran.
+
+``pv status`` computes FUNCTIONAL from *recorded* outcomes, never from a claim,
+so every recorded outcome carries what it takes to tell whether it still says
+anything about the code on disk: the sha256 of the test file when it ran (a
+changed file makes the result *stale*), the git commit, and the time.
+
+The ledger is one JSON file, by default ``.pv/results.json`` under the project
+root (docs/evidence.md, "Results ledger")::
+
+    {
+      "schema_version": 1,
+      "results": {
+        "tests/test_x.py::test_y": {
+          "outcome": "passed",            # passed|failed|error|skipped|xfailed|xpassed
+          "duration_s": 0.012,
+          "file": "tests/test_x.py",
+          "file_sha256": "…64 hex…",
+          "git_commit": "…40 hex…" | null,
+          "git_dirty": false | null,
+          "recorded_at": "2026-11-22T05:40:00Z"
+        }
+      }
+    }
+
+A run merges into the ledger: node IDs it ran are replaced, others are kept.
+Only ``passed`` counts as passed; skipped, xfailed and xpassed never do.
+
+This module imports only the standard library: the pytest plugin that writes
+the ledger loads in every pytest session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+DEFAULT_LEDGER = Path(".pv") / "results.json"
+OUTCOMES: frozenset[str] = frozenset({"passed", "failed", "error", "skipped", "xfailed", "xpassed"})
+
+
+class LedgerError(Exception):
+    """The ledger file exists but cannot be trusted (bad JSON, wrong shape)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TestResult:
+    """One node ID's most recent recorded outcome."""
+
+    node_id: str
+    outcome: str
+    duration_s: float
+    file: str
+    file_sha256: str | None
+    git_commit: str | None
+    git_dirty: bool | None
+    recorded_at: str
+
+    @property
+    def passed(self) -> bool:
+        """Only a plain pass counts: skipped/xfailed/xpassed prove nothing."""
+        return self.outcome == "passed"
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        del data["node_id"]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    """Whether a recorded result still describes the test file on disk."""
+
+    fresh: bool
+    reason: str  # "" when fresh; otherwise why not ("test file changed since the run")
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes, streamed so large files stay cheap."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def git_head(root: Path) -> tuple[str | None, bool | None]:
+    """(commit, dirty) of the repository at ``root``; (None, None) outside git."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--verify", "-q", "HEAD"],
+            cwd=root, capture_output=True, text=True, timeout=10, check=False,
+        )
+        if head.returncode != 0:
+            return None, None
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root, capture_output=True, text=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None, None
+    dirty = bool(status.stdout.strip()) if status.returncode == 0 else None
+    return head.stdout.strip(), dirty
+
+
+def _parse_entry(node_id: str, raw: object, where: str) -> TestResult:
+    if not isinstance(raw, dict):
+        raise LedgerError(f"{where}: entry for {node_id!r} is not an object")
+    outcome = raw.get("outcome")
+    if outcome not in OUTCOMES:
+        raise LedgerError(f"{where}: entry for {node_id!r} has outcome {outcome!r}; expected one of {sorted(OUTCOMES)}")
+    try:
+        return TestResult(
+            node_id=node_id,
+            outcome=str(outcome),
+            duration_s=float(raw.get("duration_s", 0.0)),
+            file=str(raw["file"]),
+            file_sha256=raw.get("file_sha256"),
+            git_commit=raw.get("git_commit"),
+            git_dirty=raw.get("git_dirty"),
+            recorded_at=str(raw.get("recorded_at", "")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LedgerError(f"{where}: entry for {node_id!r} is malformed ({exc})") from None
+
+
+class Ledger:
+    """Node ID -> most recent :class:`TestResult`, loaded from / saved to JSON."""
+
+    def __init__(self, results: Mapping[str, TestResult] | None = None, path: Path | None = None) -> None:
+        self.results: dict[str, TestResult] = dict(results or {})
+        self.path = path
+
+    # ---- persistence -------------------------------------------------
+    @classmethod
+    def load(cls, path: Path) -> Ledger:
+        """Read a ledger; a missing file is an empty ledger (nothing has run yet)."""
+        if not path.exists():
+            return cls(path=path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise LedgerError(f"{path}: cannot read the results ledger ({exc}); delete it and rerun `pv run`") from None
+        if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+            raise LedgerError(
+                f"{path}: not a pv results ledger with schema_version {SCHEMA_VERSION}; delete it and rerun `pv run`"
+            )
+        results = data.get("results")
+        if not isinstance(results, dict):
+            raise LedgerError(f"{path}: 'results' must be an object")
+        return cls({nid: _parse_entry(nid, raw, str(path)) for nid, raw in results.items()}, path=path)
+
+    def save(self, path: Path | None = None) -> Path:
+        """Write atomically (temp file + rename) so a killed run never leaves half a ledger."""
+        target = path or self.path
+        if target is None:
+            raise ValueError("no ledger path")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "schema_version": SCHEMA_VERSION,
+            "results": {nid: self.results[nid].to_json() for nid in sorted(self.results)},
+        }
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".results-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(payload, handle, indent=1, sort_keys=True)
+                handle.write("\n")
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return target
+
+    def merge(self, new: Iterable[TestResult]) -> None:
+        """A later run replaces the entries of the node IDs it ran."""
+        for result in new:
+            self.results[result.node_id] = result
+
+    # ---- queries -------------------------------------------------------
+    def lookup(self, node_id: str) -> list[TestResult]:
+        """Results recorded for a node ID, or for all its parametrized cases.
+
+        A contract may cite ``tests/t.py::test_f`` while pytest records
+        ``tests/t.py::test_f[a]`` and ``[b]``; a class ID covers its methods.
+        Matching is exact on the ID or on the ID followed by ``[`` or ``::``,
+        never by substring.
+        """
+        exact = self.results.get(node_id)
+        if exact is not None:
+            return [exact]
+        prefixes = (node_id + "[", node_id + "::")
+        return [r for nid, r in sorted(self.results.items()) if nid.startswith(prefixes)]
+
+
+def freshness(result: TestResult, root: Path, _cache: dict[Path, str | None] | None = None) -> Freshness:
+    """A result is fresh when its test file still has the hash recorded with it."""
+    if result.file_sha256 is None:
+        return Freshness(False, "no file hash was recorded with the result")
+    path = (root / result.file).resolve()
+    cache = _cache if _cache is not None else {}
+    if path not in cache:
+        cache[path] = sha256_file(path) if path.is_file() else None
+    current = cache[path]
+    if current is None:
+        return Freshness(False, f"test file {result.file} no longer exists")
+    if current != result.file_sha256:
+        return Freshness(False, f"stale: {result.file} changed since the recorded run")
+    return Freshness(True, "")

@@ -1,0 +1,270 @@
+"""The ladder rules, exactly as docs/status.md states them.
+
+Each rung above DRAFT has its own list of *blockers* (one line each, naming
+the falsifier). The computed status is the highest rung whose own blockers and
+every lower rung's blockers are all empty; the blockers of the next rung up
+are the "why not one rung higher" text (``FALSIFY-X-006: LIVE-PENDING: needs a
+500-step run``).
+
+- DRAFT: the contract validates (only validated contracts reach this module).
+- PARTIAL_ALGORITHM_LEVEL: every falsifier has at least one reference; none of
+  its references is unclassifiable or a test reference that resolves to no
+  collected test; each falsifier is bound to an existing test, LIVE-PENDING
+  with a reason, or cites LIVE evidence; and at least one falsifier is bound
+  to an existing test. (shell:/pv references never bind on their own.)
+- FUNCTIONAL: PARTIAL, and every ship-blocking falsifier has no LIVE-PENDING
+  reference and is either bound to existing tests every one of which passed in
+  a recorded run whose recorded test-file hash still matches (skipped,
+  xfailed, xpassed, failed, error, never run and stale all block), or, when it
+  cites no test at all, is discharged by its LIVE evidence.
+- DISCHARGED: FUNCTIONAL, at least one falsifier cites LIVE evidence, and
+  every falsifier that cites LIVE evidence is discharged by each pack it cites
+  (the pack verifies, lists the falsifier, exited 0, and the falsifier's
+  ``check:`` holds on its metrics).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pv.evidence.verify import PackReport, verify_pack
+from pv.ledger import Ledger, freshness
+from pv.model.status import Status
+from pv.status.facts import ContractFacts, FalsifierFacts, RefKind
+from pv.status.predicate import CheckLike
+
+RUNGS: tuple[Status, ...] = (
+    Status.DRAFT, Status.PARTIAL_ALGORITHM_LEVEL, Status.FUNCTIONAL, Status.DISCHARGED,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TestState:
+    """A cited node ID's last recorded result, judged."""
+
+    node_id: str
+    outcome: str | None  # None: never recorded
+    passed: bool  # passed, and the recorded file hash still matches
+    note: str  # "passed" / "failed in the recorded run" / "stale: ..." / "never run"
+
+
+@dataclass(frozen=True, slots=True)
+class PackState:
+    pack: str
+    discharged: bool
+    note: str
+
+
+@dataclass(slots=True)
+class FalsifierStatus:
+    facts: FalsifierFacts
+    tests: list[TestState] = field(default_factory=list)
+    packs: list[PackState] = field(default_factory=list)
+    bound: bool = False  # every test reference resolves, and there is at least one
+    pending: bool = False
+    pending_reason: str = ""
+    live: bool = False
+    passed: bool = False  # bound and every cited test passed fresh
+    discharged: bool = False  # live and every cited pack discharges it
+    partial_problems: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.facts.id
+
+    @property
+    def state(self) -> str:
+        """One word for tables and the HTML trace matrix."""
+        if self.partial_problems and not (self.bound or self.pending or self.live):
+            return "unbound"
+        if self.partial_problems:
+            return "dangling"
+        if self.live and self.discharged and (self.passed or not self.bound):
+            return "discharged"
+        if self.bound:
+            if self.passed:
+                return "passed"
+            outcomes = {t.outcome for t in self.tests}
+            if outcomes & {"failed", "error"}:
+                return "failed"
+            if any(t.note.startswith("stale") for t in self.tests):
+                return "stale"
+            if outcomes & {"skipped", "xfailed", "xpassed"}:
+                return "skipped"
+            return "not run"
+        if self.pending:
+            return "pending"
+        return "undischarged"
+
+
+@dataclass(slots=True)
+class ContractStatus:
+    facts: ContractFacts
+    computed: Status
+    falsifiers: list[FalsifierStatus]
+    blockers: dict[Status, list[str]]  # per rung above DRAFT: what that rung's own rules miss
+
+    @property
+    def why_not_higher(self) -> list[str]:
+        """Blockers of the rung just above the computed one (empty at DISCHARGED)."""
+        if self.computed is Status.DISCHARGED:
+            return []
+        return self.blockers[Status(self.computed + 1)]
+
+    @property
+    def overclaims(self) -> bool:
+        return self.facts.declared is not None and self.facts.declared > self.computed
+
+    def counts(self) -> dict[str, int]:
+        fs = self.falsifiers
+        return {
+            "falsifiers": len(fs),
+            "bound": sum(f.bound for f in fs),
+            "pending": sum(f.pending for f in fs),
+            "passed": sum(f.passed for f in fs),
+            "live": sum(f.live for f in fs),
+            "discharged": sum(f.discharged for f in fs),
+        }
+
+
+class EvidenceBook:
+    """Verifies each cited pack once (packs are cached by path) against all known checks."""
+
+    def __init__(self, root: Path, checks: Mapping[str, CheckLike | None],
+                 verifier: Callable[..., PackReport] = verify_pack) -> None:
+        self.root = root
+        self.checks = checks
+        self._verifier = verifier
+        self._cache: dict[str, PackReport] = {}
+
+    def report(self, pack: str) -> PackReport:
+        if pack not in self._cache:
+            self._cache[pack] = self._verifier(self.root / pack, self.root, self.checks)
+        return self._cache[pack]
+
+    def judge(self, pack: str, falsifier: str) -> PackState:
+        rep = self.report(pack)
+        if rep.manifest is None:
+            first = rep.diagnostics[0].message if rep.diagnostics else "unreadable"
+            return PackState(pack, False, first)
+        if falsifier not in rep.manifest.falsifiers:
+            return PackState(pack, False, f"{pack} does not list {falsifier} among its falsifiers")
+        if not rep.intact:
+            broken = next(d.message for d in rep.diagnostics if d.code not in _PER_FALSIFIER)
+            return PackState(pack, False, f"{pack} does not verify: {broken}")
+        verdict = rep.discharges.get(falsifier)
+        if verdict is None:
+            return PackState(pack, False, f"{pack} was not judged for {falsifier}")
+        return PackState(pack, verdict.discharged, verdict.reason)
+
+
+_PER_FALSIFIER = frozenset({"PV-EVID-008", "PV-EVID-009", "PV-EVID-010", "PV-EVID-011"})
+
+
+def checks_of(contracts: Iterable[ContractFacts]) -> dict[str, CheckLike | None]:
+    """Falsifier ID -> its ``check`` across all contracts (what packs are judged against)."""
+    return {f.id: f.check for c in contracts for f in c.falsifiers}
+
+
+def _judge_tests(node_ids: Iterable[str], ledger: Ledger, root: Path, cache: dict[Path, str | None],
+                 ) -> list[TestState]:
+    states: list[TestState] = []
+    for nid in node_ids:
+        results = ledger.lookup(nid)
+        if not results:
+            states.append(TestState(nid, None, False, "never run (no recorded result; run `pv run`)"))
+            continue
+        bad = [r for r in results if not r.passed]
+        if bad:
+            worst = bad[0]
+            what = worst.outcome + (" (not passed)" if worst.outcome in {"skipped", "xfailed", "xpassed"} else "")
+            states.append(TestState(nid, worst.outcome, False, f"{what} in the recorded run of {worst.node_id}"))
+            continue
+        stale = [f for f in (freshness(r, root, cache) for r in results) if not f.fresh]
+        if stale:
+            states.append(TestState(nid, "passed", False, stale[0].reason))
+            continue
+        states.append(TestState(nid, "passed", True, "passed"))
+    return states
+
+
+def judge_falsifier(f: FalsifierFacts, ledger: Ledger, book: EvidenceBook, root: Path,
+                    cache: dict[Path, str | None]) -> FalsifierStatus:
+    st = FalsifierStatus(f)
+    tests = [r for r in f.refs if r.kind is RefKind.TEST]
+    pendings = [r for r in f.refs if r.kind is RefKind.LIVE_PENDING]
+    lives = [r for r in f.refs if r.kind is RefKind.LIVE]
+    st.bound = bool(tests) and all(r.resolves for r in tests)
+    st.pending = bool(pendings)
+    st.pending_reason = "; ".join(r.reason for r in pendings)
+    st.live = bool(lives)
+    if not f.refs:
+        st.partial_problems.append(f"{f.id}: has no test reference")
+    for r in f.refs:
+        if r.kind is RefKind.INVALID:
+            st.partial_problems.append(f"{f.id}: {r.problem or f'cannot classify {r.text!r}'}")
+        elif r.kind is RefKind.TEST and not r.resolves:
+            st.partial_problems.append(f"{f.id}: {r.text!r} does not resolve to a collected test"
+                                       + (f" ({r.problem})" if r.problem else ""))
+    if f.refs and not (tests or pendings or lives):
+        st.partial_problems.append(f"{f.id}: cites only shell:/pv commands, which never count as bound tests")
+    if st.bound:
+        node_ids = list(dict.fromkeys(n for r in tests for n in r.node_ids))
+        st.tests = _judge_tests(node_ids, ledger, root, cache)
+        st.passed = all(t.passed for t in st.tests)
+    if st.live:
+        st.packs = [book.judge(r.pack, f.id) for r in lives]
+        st.discharged = all(p.discharged for p in st.packs)
+    return st
+
+
+def compute(contract: ContractFacts, ledger: Ledger, book: EvidenceBook, root: Path,
+            hash_cache: dict[Path, str | None] | None = None) -> ContractStatus:
+    """Apply the ladder to one contract (see the module docstring for the rules)."""
+    cache = hash_cache if hash_cache is not None else {}
+    fss = [judge_falsifier(f, ledger, book, root, cache) for f in contract.falsifiers]
+
+    partial: list[str] = [p for fs in fss for p in fs.partial_problems]
+    if not any(fs.bound for fs in fss):
+        partial.append("no falsifier is bound to an existing test" if fss else "the contract has no falsifiers")
+
+    functional: list[str] = []
+    for fs in fss:
+        if not fs.facts.ship_blocking:
+            continue
+        if fs.pending:
+            functional.append(f"{fs.id}: LIVE-PENDING: {fs.pending_reason}")
+        if fs.bound:
+            functional.extend(f"{fs.id}: {t.node_id}: {t.note}" for t in fs.tests if not t.passed)
+        elif fs.live and not any(r.kind is RefKind.TEST for r in fs.facts.refs):
+            functional.extend(f"{fs.id}: {p.pack}: {p.note}" for p in fs.packs if not p.discharged)
+        elif not fs.pending:
+            functional.append(f"{fs.id}: ship-blocking but not bound to an existing test")
+
+    discharged: list[str] = []
+    if not any(fs.live for fs in fss):
+        discharged.append("no falsifier cites live evidence (LIVE: evidence/<pack>); "
+                          "DISCHARGED needs a verified live run")
+    for fs in fss:
+        discharged.extend(f"{fs.id}: {p.pack}: {p.note}" for p in fs.packs if not p.discharged)
+
+    blockers = {
+        Status.PARTIAL_ALGORITHM_LEVEL: partial,
+        Status.FUNCTIONAL: functional,
+        Status.DISCHARGED: discharged,
+    }
+    computed = Status.DRAFT
+    for rung in RUNGS[1:]:
+        if blockers[rung]:
+            break
+        computed = rung
+    return ContractStatus(contract, computed, fss, blockers)
+
+
+def compute_all(contracts: list[ContractFacts], ledger: Ledger, root: Path) -> list[ContractStatus]:
+    """Compute every contract's status, verifying each cited pack once."""
+    book = EvidenceBook(root, checks_of(contracts))
+    cache: dict[Path, str | None] = {}
+    return [compute(c, ledger, book, root, cache) for c in contracts]
