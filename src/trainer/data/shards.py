@@ -1,0 +1,478 @@
+"""Pre-tokenized shards: write them (``encode_corpus``) and open them (``ShardSet``).
+
+Format (pretokenize-bin-v1, as in the seed): ``shard-00000.bin``, ``shard-00001.bin``
+... each a headerless array of little-endian uint32 token ids (tokens = bytes / 4),
+plus ``manifest.json`` for provenance. The trainer never trusts the manifest for
+counts: it counts tokens from file sizes, and checks the largest id itself.
+
+Input rules: each input is a file or a directory (searched recursively, sorted by
+relative path). ``.py`` and ``.txt`` files are one document each (UTF-8);
+``.jsonl`` files hold one document per line in the line's ``"text"`` field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from trainer.checkpoint.atomic import atomic_write_bytes
+from trainer.errors import AprError, PreflightError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from tokenizers import Tokenizer
+
+SCHEMA = "pretokenize-bin-v1"
+MANIFEST_FILE = "manifest.json"
+SHARD_GLOB = "shard-*.bin"
+TOKEN_DTYPE = np.dtype("<u4")
+TEXT_SUFFIXES = frozenset({".py", ".txt"})
+JSONL_SUFFIXES = frozenset({".jsonl"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES
+EOS_POLICIES = ("none", "between", "after")
+DEFAULT_SHARD_TOKENS = 50_000_000
+"""200 MB per shard: big enough to keep file counts low, small enough to build in memory."""
+
+_BATCH_BYTES = 4 << 20
+"""Documents are encoded in batches of about this many bytes (parallel inside tokenizers)."""
+
+_SKIP_DIRS = frozenset({"__pycache__", ".git", ".hg", ".svn", ".venv", "node_modules"})
+
+
+def shard_name(index: int) -> str:
+    """File name of shard ``index``: shard-00000.bin ..."""
+    return f"shard-{index:05d}.bin"
+
+
+# ---------------------------------------------------------------------------
+# inputs -> documents
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
+    """Files named by ``inputs``: files as given, directories walked recursively, sorted.
+
+    Keeps the first occurrence of a file named twice. A missing path, an explicit
+    file of an unsupported type, or nothing to read at all is a PreflightError.
+    """
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for raw in inputs:
+        root = Path(raw)
+        if root.is_dir():
+            found = sorted(
+                (p for p in _walk(root) if p.suffix in SUPPORTED_SUFFIXES),
+                key=lambda p: p.relative_to(root).as_posix(),
+            )
+        elif root.is_file():
+            if root.suffix not in SUPPORTED_SUFFIXES:
+                raise PreflightError(
+                    "GATE-DATA-001",
+                    f"input {root} has unsupported type {root.suffix or '(none)'!r}",
+                    fix=f"pass {', '.join(sorted(SUPPORTED_SUFFIXES))} files or a directory of them",
+                )
+            found = [root]
+        else:
+            raise PreflightError("GATE-DATA-001", f"input {root} does not exist", fix="check the --input path")
+        for path in found:
+            key = path.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(path)
+    if not files:
+        raise PreflightError(
+            "GATE-DATA-001",
+            f"no {'/'.join(sorted(SUPPORTED_SUFFIXES))} files under {', '.join(str(i) for i in inputs)}",
+            fix="point --input at text, Python or JSONL files",
+        )
+    return files
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Every regular file under ``root`` (skipping VCS/cache dirs and symlinked dirs)."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS]
+        for name in filenames:
+            path = Path(dirpath) / name
+            if path.is_file():
+                yield path
+
+
+def _decode(path: Path, data: bytes, where: str = "") -> str:
+    """UTF-8 text of ``data``; invalid bytes are an error naming the file and offset."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PreflightError(
+            "GATE-DATA-001",
+            f"{path}{where}: invalid UTF-8 at byte {exc.start} ({exc.reason})",
+            fix="convert the file to UTF-8 or drop it from --input",
+        ) from None
+
+
+def documents_from_bytes(path: Path, data: bytes) -> list[str]:
+    """The documents of one input file, given its bytes (one rule for training and encoding)."""
+    if path.suffix in JSONL_SUFFIXES:
+        docs = []
+        for lineno, line in enumerate(data.split(b"\n"), start=1):
+            if not line.strip():
+                continue
+            text = _decode(path, line, f":{lineno}")
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise PreflightError(
+                    "GATE-DATA-001",
+                    f"{path}:{lineno}: invalid JSON ({exc.msg} at column {exc.colno})",
+                    fix='write one JSON object per line, e.g. {"text": "..."}',
+                ) from None
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                raise PreflightError(
+                    "GATE-DATA-001",
+                    f'{path}:{lineno}: expected an object with a string "text" field',
+                    fix='write one JSON object per line, e.g. {"text": "..."}',
+                )
+            docs.append(obj["text"])
+        return docs
+    return [_decode(path, data)]
+
+
+def iter_documents(path: Path) -> Iterator[str]:
+    """Documents of one input file (see module docstring for the rules)."""
+    yield from documents_from_bytes(path, path.read_bytes())
+
+
+# ---------------------------------------------------------------------------
+# writing shards
+
+
+@dataclass
+class _ShardWriter:
+    """Buffers ids and writes full shards of exactly ``shard_tokens`` tokens (the last may be short)."""
+
+    out_dir: Path
+    shard_tokens: int
+    vocab_size: int
+    buffer: np.ndarray = field(init=False)
+    filled: int = 0
+    shards: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+
+    def __post_init__(self) -> None:
+        self.buffer = np.empty(self.shard_tokens, dtype=TOKEN_DTYPE)
+
+    def add(self, ids: np.ndarray, source: str) -> None:
+        if ids.size == 0:
+            return
+        top = int(ids.max())
+        if top >= self.vocab_size or int(ids.min()) < 0:  # INV-PRETOK-001: never clamp
+            raise AprError(
+                "GATE-PRETOK-001",
+                f"token id {top} from {source} is >= vocab size {self.vocab_size}",
+                fix="the tokenizer and its reported vocab disagree; re-extract or retrain the tokenizer",
+            )
+        start = 0
+        while start < ids.size:
+            take = min(ids.size - start, self.shard_tokens - self.filled)
+            self.buffer[self.filled : self.filled + take] = ids[start : start + take]
+            self.filled += take
+            start += take
+            if self.filled == self.shard_tokens:
+                self.flush()
+
+    def flush(self) -> None:
+        if self.filled == 0:
+            return
+        data = self.buffer[: self.filled].tobytes()
+        name = shard_name(len(self.shards))
+        atomic_write_bytes(self.out_dir / name, data)
+        self.shards.append({"file": name, "tokens": self.filled, "sha256": hashlib.sha256(data).hexdigest()})
+        self.total += self.filled
+        self.filled = 0
+
+
+def _tokenizer_identity(tokenizer: Tokenizer | str | Path) -> tuple[Tokenizer, str | None, str]:
+    """(tokenizer for encoding, its directory or None, sha256 of its canonical JSON)."""
+    from tokenizers import Tokenizer as _Tokenizer
+
+    from trainer.data.tokenizer import load_tokenizer
+
+    source_dir: str | None = None
+    if isinstance(tokenizer, (str, Path)):
+        p = Path(tokenizer)
+        source_dir = str(p if p.is_dir() else p.parent)
+        tokenizer = load_tokenizer(p)
+    canonical = tokenizer.to_str()
+    # A private copy: document text spelling "<|eos|>" must stay text, never become a control id.
+    encoder = _Tokenizer.from_str(canonical)
+    encoder.encode_special_tokens = True
+    return encoder, source_dir, hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _check_out_dir(out: Path, overwrite: bool) -> None:
+    existing = sorted(out.glob(SHARD_GLOB)) + ([out / MANIFEST_FILE] if (out / MANIFEST_FILE).exists() else [])
+    if existing and not overwrite:
+        raise PreflightError(
+            "GATE-PRETOK-002",
+            f"{out} already holds a dataset ({len(existing)} file(s), e.g. {existing[0].name})",
+            fix="choose an empty --out directory or pass --overwrite",
+        )
+    for path in existing:
+        path.unlink()
+
+
+def encode_corpus(
+    tokenizer: Tokenizer | str | Path,
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    shard_tokens: int = DEFAULT_SHARD_TOKENS,
+    eos_policy: str = "after",
+    *,
+    overwrite: bool = False,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Tokenize ``inputs`` into uint32 shards + manifest.json in ``out_dir``; return the manifest.
+
+    ``eos_policy``: ``none`` (no EOS), ``between`` (EOS between consecutive
+    documents), ``after`` (EOS after every document). Empty documents are
+    skipped and counted. Every id is checked against the vocab while writing
+    (GATE-PRETOK-001); nothing is clamped. Shards and manifest are
+    deterministic for the same inputs, except ``elapsed_seconds`` and
+    ``tokens_per_second``.
+    """
+    from trainer.data.tokenizer import eos_token_id, require_vocab_size
+
+    if eos_policy not in EOS_POLICIES:
+        raise PreflightError(
+            "GATE-PRETOK-002", f"unknown EOS policy {eos_policy!r}", fix=f"use one of {', '.join(EOS_POLICIES)}"
+        )
+    if shard_tokens < 1:
+        raise PreflightError("GATE-PRETOK-002", f"--shard-tokens {shard_tokens} < 1", fix="pass a positive count")
+    started = time.perf_counter()
+    encoder, tokenizer_dir, tokenizer_sha = _tokenizer_identity(tokenizer)
+    vocab_size = require_vocab_size(encoder)
+    eos_id = eos_token_id(encoder)
+    if eos_policy != "none" and eos_id is None:
+        raise PreflightError(
+            "GATE-PRETOK-002",
+            f"EOS policy {eos_policy!r} needs an EOS token, and the tokenizer has none of "
+            "</s>, <|endoftext|>, <eos>, <|eos|>",
+            fix="pass --eos-policy none or use a tokenizer with an EOS token",
+        )
+    files = expand_inputs(inputs)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _check_out_dir(out, overwrite)
+    writer = _ShardWriter(out, shard_tokens, vocab_size)
+    eos = np.array([eos_id if eos_id is not None else 0], dtype=TOKEN_DTYPE)
+    counts = {"documents": 0, "empty": 0, "eos": 0}
+    file_records: list[dict[str, Any]] = []
+    pending: list[str] = []
+    pending_bytes = 0
+
+    def emit(batch: list[str], source: str) -> None:
+        for encoding in encoder.encode_batch(batch, add_special_tokens=False):
+            ids = np.asarray(encoding.ids, dtype=np.int64)
+            if ids.size == 0:
+                counts["empty"] += 1
+                continue
+            if eos_policy == "between" and counts["documents"] > 0:
+                writer.add(eos, source)
+                counts["eos"] += 1
+            writer.add(ids, source)
+            counts["documents"] += 1
+            if eos_policy == "after":
+                writer.add(eos, source)
+                counts["eos"] += 1
+
+    total_bytes = sum(p.stat().st_size for p in files)
+    with _progress(progress, total_bytes) as advance:
+        for path in files:
+            data = path.read_bytes()
+            docs = documents_from_bytes(path, data)
+            file_records.append({
+                "path": str(path),
+                "bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "documents": len(docs),
+            })
+            for doc in docs:
+                pending.append(doc)
+                pending_bytes += len(doc)
+                if pending_bytes >= _BATCH_BYTES:
+                    emit(pending, str(path))
+                    pending, pending_bytes = [], 0
+            advance(len(data))
+        if pending:
+            emit(pending, "the last batch")
+        writer.flush()
+    elapsed = time.perf_counter() - started
+    if writer.total == 0:
+        raise PreflightError(
+            "GATE-DATA-001",
+            f"{len(files)} input file(s) produced no tokens (all documents empty)",
+            fix="point --input at non-empty text",
+        )
+    manifest: dict[str, Any] = {
+        "schema": SCHEMA,
+        "tokenizer_dir": tokenizer_dir,
+        "tokenizer_sha256": tokenizer_sha,
+        "vocab_size": vocab_size,
+        "eos_policy": eos_policy,
+        "eos_token_id": eos_id,
+        "eos_token_count": counts["eos"],
+        "dtype": "uint32",
+        "byte_order": "little",
+        "shard_tokens": shard_tokens,
+        "shard_count": len(writer.shards),
+        "shards": writer.shards,
+        "total_tokens": writer.total,
+        "total_documents": counts["documents"],
+        "empty_documents_skipped": counts["empty"],
+        "content_field": "text",
+        "normalization": "none",
+        "input_format": sorted({p.suffix.lstrip(".") for p in files}),
+        "corpus_roots": [str(i) for i in inputs],
+        "input_files": file_records,
+        "elapsed_seconds": round(elapsed, 3),
+        "tokens_per_second": round(writer.total / elapsed, 1) if elapsed > 0 else None,
+    }
+    atomic_write_bytes(out / MANIFEST_FILE, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+    return manifest
+
+
+class _progress:
+    """A rich progress bar over input bytes (a no-op when disabled); yields an ``advance(n)``."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled = enabled
+        self.total = total
+        self._progress: Any = None
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        if not self.enabled:
+            return lambda n: None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self._progress = Progress(
+            TextColumn("encoding"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=False,
+        )
+        self._progress.__enter__()
+        task = self._progress.add_task("encode", total=self.total)
+        return lambda n: self._progress.advance(task, n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+
+
+# ---------------------------------------------------------------------------
+# reading shards
+
+
+class ShardSet:
+    """A read-only view of token shards as one contiguous stream of uint32 ids (memory-mapped).
+
+    Open with ``ShardSet.open(path)``: a directory of shard-*.bin (lexical order)
+    or a single .bin file. Token counts come from file sizes, never the manifest.
+    """
+
+    def __init__(self, files: list[Path], arrays: list[np.ndarray]) -> None:
+        self.files = files
+        self._arrays = arrays
+        sizes = [int(a.size) for a in arrays]
+        self._offsets = np.cumsum([0, *sizes], dtype=np.int64)
+        self.total_tokens = int(self._offsets[-1])
+
+    @classmethod
+    def open(cls, path: str | Path) -> ShardSet:
+        """Open a shard directory or one .bin file; bad layouts are PreflightErrors naming the file."""
+        p = Path(path)
+        if p.is_dir():
+            files = sorted(p.glob(SHARD_GLOB))
+            if not files:
+                others = sorted(f.name for f in p.glob("*.bin"))
+                hint = f" (found {', '.join(others[:3])}: rename to shard-NNNNN.bin)" if others else ""
+                raise PreflightError(
+                    "GATE-DATA-001",
+                    f"dataset {p} holds no {SHARD_GLOB} files{hint}",
+                    fix="build shards with `apr tokenize encode-corpus --out DIR`",
+                )
+        elif p.is_file():
+            files = [p]
+        else:
+            raise PreflightError(
+                "GATE-DATA-001", f"dataset {p} does not exist",
+                fix="pass --dataset DIR from `apr tokenize encode-corpus`, or one .bin file",
+            )
+        arrays: list[np.ndarray] = []
+        for f in files:
+            size = f.stat().st_size
+            if size % TOKEN_DTYPE.itemsize:
+                raise PreflightError(
+                    "GATE-DATA-001",
+                    f"shard {f} is {size} bytes, not a multiple of 4 (headerless little-endian uint32)",
+                    fix="the file is truncated or not a token shard; re-run `apr tokenize encode-corpus`",
+                )
+            arrays.append(np.memmap(f, dtype=TOKEN_DTYPE, mode="r") if size else np.empty(0, TOKEN_DTYPE))
+        shards = cls(files, arrays)
+        if shards.total_tokens == 0:
+            raise PreflightError(
+                "GATE-DATA-001", f"dataset {p} holds no tokens ({len(files)} empty file(s))",
+                fix="re-run `apr tokenize encode-corpus` on non-empty input",
+            )
+        return shards
+
+    @property
+    def manifest(self) -> dict[str, Any] | None:
+        """manifest.json next to the shards, if any (provenance only; never used for counts)."""
+        path = self.files[0].parent / MANIFEST_FILE
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def max_token_id(self) -> int:
+        """Largest id in all shards (vectorized, chunked so memory stays flat)."""
+        top = -1
+        chunk = 1 << 24
+        for arr in self._arrays:
+            for start in range(0, arr.size, chunk):
+                top = max(top, int(arr[start : start + chunk].max()))
+        return top
+
+    def read(self, start: int, length: int) -> np.ndarray:
+        """Tokens ``[start, start+length)`` of the concatenated stream as int64 (may span shards)."""
+        if start < 0 or length < 0 or start + length > self.total_tokens:
+            raise IndexError(f"token range [{start}, {start + length}) outside [0, {self.total_tokens})")
+        out = np.empty(length, dtype=np.int64)
+        pos = start
+        filled = 0
+        index = int(np.searchsorted(self._offsets, start, side="right")) - 1
+        while filled < length:
+            arr = self._arrays[index]
+            local = pos - int(self._offsets[index])
+            take = min(length - filled, arr.size - local)
+            out[filled : filled + take] = arr[local : local + take]
+            filled += take
+            pos += take
+            index += 1
+        return out
+
+    def __len__(self) -> int:
+        return self.total_tokens

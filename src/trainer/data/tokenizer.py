@@ -1,0 +1,206 @@
+"""Byte-level BPE tokenizers: train, load, count the vocab, find EOS.
+
+Why byte-level: every byte 0x00..0xFF is a base token, so any text encodes
+without an unknown token and decodes back to the exact same bytes
+(C-TOK-BPE GATE-BPE-003/007). Why no Unicode normalizer: NFC would rewrite a
+decomposed "e\\u0301" into "\\u00e9", so decode(encode(x)) != x for such input;
+byte-exactness wins and the choice is pinned in the contract (GATE-BPE-005).
+
+Special tokens have fixed ids, first in the vocabulary:
+``<|bos|>`` = 0, ``<|eos|>`` = 1, ``<|pad|>`` = 2, ``<|unk|>`` = 3.
+``<|unk|>`` is reserved and unreachable (byte-level coverage).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from trainer.errors import AprError, PreflightError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from tokenizers import Tokenizer
+
+SPECIAL_TOKENS: tuple[str, ...] = ("<|bos|>", "<|eos|>", "<|pad|>", "<|unk|>")
+"""Required special tokens, in id order (ids 0..3)."""
+
+EOS_CANDIDATES: tuple[str, ...] = ("</s>", "<|endoftext|>", "<eos>", "<|eos|>")
+"""EOS lookup order, as in the seed: the first one present is the EOS token."""
+
+BYTE_ALPHABET_SIZE = 256
+MIN_VOCAB_SIZE = len(SPECIAL_TOKENS) + BYTE_ALPHABET_SIZE
+"""Smallest vocab that still covers every byte: 4 specials + 256 byte tokens."""
+
+MAX_VOCAB_SIZE = 2**31 - 1
+"""Ids are stored as uint32 in shards; keep them in the signed int32 range for torch."""
+
+TOKENIZER_FILE = "tokenizer.json"
+VOCAB_FILE = "vocab.json"
+MERGES_FILE = "merges.txt"
+
+
+def merges_count(vocab_size: int) -> int:
+    """Merges a trained byte-level BPE holds: vocab minus specials minus the 256 byte tokens.
+
+    The seed said ``vocab_size - 4``, forgetting the byte alphabet; this is the fix.
+    """
+    return vocab_size - MIN_VOCAB_SIZE
+
+
+def _iter_training_texts(files: Sequence[Path]) -> Iterator[str]:
+    """Yield documents for training, reusing the corpus reader's document rules."""
+    from trainer.data.shards import iter_documents
+
+    for path in files:
+        yield from iter_documents(path)
+
+
+def train_bpe(inputs: Iterable[str | Path], vocab_size: int, out_dir: str | Path, *,
+              min_frequency: int = 2) -> Path:
+    """Train a byte-level BPE on ``inputs`` (files/dirs) and save it into ``out_dir``.
+
+    Writes tokenizer.json, vocab.json and merges.txt; returns the tokenizer.json
+    path. Deterministic: the same inputs give byte-identical files. Refuses a
+    vocab below 260 (no byte coverage) and a corpus too small to learn
+    ``vocab_size`` tokens (the model's vocab gate would fail later anyway).
+    """
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    from trainer.data.shards import expand_inputs
+
+    if not MIN_VOCAB_SIZE <= vocab_size <= MAX_VOCAB_SIZE:
+        raise PreflightError(
+            "GATE-BPE-001",
+            f"--vocab-size {vocab_size} is outside [{MIN_VOCAB_SIZE}, {MAX_VOCAB_SIZE}]: a byte-level BPE "
+            f"needs {len(SPECIAL_TOKENS)} special tokens + {BYTE_ALPHABET_SIZE} byte tokens",
+            fix=f"pass --vocab-size >= {MIN_VOCAB_SIZE} (the 370M model uses 50257)",
+        )
+    files = expand_inputs(inputs)
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=list(SPECIAL_TOKENS),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(_iter_training_texts(files), trainer=trainer)
+    got = tokenizer.get_vocab_size(with_added_tokens=True)
+    if got != vocab_size:
+        raise PreflightError(
+            "GATE-BPE-001",
+            f"the corpus ({len(files)} file(s)) only supports {got} tokens, not the requested {vocab_size} "
+            f"(pairs seen fewer than {min_frequency} times are never merged)",
+            fix=f"add more text or pass --vocab-size {got}",
+        )
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tokenizer_path = out / TOKENIZER_FILE
+    tokenizer.save(str(tokenizer_path), pretty=True)
+    tokenizer.model.save(str(out))  # vocab.json + merges.txt, same model
+    return tokenizer_path
+
+
+def load_tokenizer(path: str | Path) -> Tokenizer:
+    """Load a tokenizer from a directory holding tokenizer.json, or from the file itself.
+
+    A missing or corrupt file is a PreflightError naming it (GATE-BPE-008).
+    """
+    from tokenizers import Tokenizer
+
+    p = Path(path)
+    file = p / TOKENIZER_FILE if p.is_dir() else p
+    if not file.is_file():
+        raise PreflightError(
+            "GATE-BPE-008",
+            f"no tokenizer at {file}",
+            fix="pass a directory holding tokenizer.json (from `apr tokenize train`, or extract it from the checkpoint)",
+        )
+    try:
+        return Tokenizer.from_file(str(file))
+    except Exception as exc:  # tokenizers raises a bare Exception subclass per parse error
+        raise PreflightError(
+            "GATE-BPE-008",
+            f"{file} is not a valid tokenizers JSON file: {str(exc).splitlines()[0] if str(exc) else exc!r}",
+            fix="regenerate it with `apr tokenize train`, or extract it from the checkpoint",
+        ) from None
+
+
+def count_vocab(path: str | Path) -> int:
+    """Number of entries in vocab.json: the tokenizer vocab the model gate compares.
+
+    ``path`` is a directory (holding vocab.json; a directory with only vocab.json
+    is valid, since training reads pre-tokenized shards) or the vocab.json file.
+    Falls back to tokenizer.json's model vocab plus added tokens when the
+    directory has no vocab.json (extracted HF tokenizers). Anything unreadable
+    is a PreflightError naming GATE-ARCH-370M-011 and the file.
+    """
+    p = Path(path)
+    vocab_file = p / VOCAB_FILE if p.is_dir() else p
+    if p.is_dir() and not vocab_file.is_file() and (p / TOKENIZER_FILE).is_file():
+        return _count_tokenizer_json(p / TOKENIZER_FILE)
+    if vocab_file.name == TOKENIZER_FILE and vocab_file.is_file():
+        return _count_tokenizer_json(vocab_file)
+    try:
+        data = json.loads(vocab_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PreflightError(
+            "GATE-ARCH-370M-011",
+            f"pre-flight: cannot read {vocab_file} (no such file)",
+            fix="pass --tokenizer DIR holding vocab.json (e.g. from `apr tokenize train`)",
+        ) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PreflightError(
+            "GATE-ARCH-370M-011",
+            f"pre-flight: {vocab_file} is not a valid vocab.json ({exc})",
+            fix="regenerate the tokenizer with `apr tokenize train`",
+        ) from None
+    if not isinstance(data, dict) or not data or not all(isinstance(v, int) for v in data.values()):
+        raise PreflightError(
+            "GATE-ARCH-370M-011",
+            f"pre-flight: {vocab_file} is not a valid vocab.json (expected a non-empty {{token: id}} object)",
+            fix="regenerate the tokenizer with `apr tokenize train`",
+        )
+    return len(data)
+
+
+def _count_tokenizer_json(file: Path) -> int:
+    """Vocab entries of a tokenizer.json: model vocab plus added tokens outside it."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+        vocab = data["model"]["vocab"]
+        ids = set(vocab.values()) if isinstance(vocab, dict) else set(range(len(vocab)))
+        ids.update(int(t["id"]) for t in data.get("added_tokens") or [])
+        return len(ids)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise PreflightError(
+            "GATE-ARCH-370M-011",
+            f"pre-flight: {file} is not a valid tokenizer.json ({type(exc).__name__}: {exc})",
+            fix="regenerate the tokenizer with `apr tokenize train`, or extract it from the checkpoint",
+        ) from None
+
+
+def eos_token_id(tokenizer: Tokenizer) -> int | None:
+    """Id of the first of </s>, <|endoftext|>, <eos>, <|eos|> that exists, else None."""
+    for token in EOS_CANDIDATES:
+        token_id = tokenizer.token_to_id(token)
+        if token_id is not None:
+            return int(token_id)
+    return None
+
+
+def special_token_ids(tokenizer: Tokenizer) -> dict[str, int | None]:
+    """Map each required special token to its id (None when absent), for reports and gates."""
+    return {token: tokenizer.token_to_id(token) for token in SPECIAL_TOKENS}
+
+
+def require_vocab_size(tokenizer: Tokenizer) -> int:
+    """Vocab size including added tokens; an empty tokenizer is an error, never 0."""
+    size = int(tokenizer.get_vocab_size(with_added_tokens=True))
+    if size <= 0:
+        raise AprError("GATE-BPE-001", "tokenizer has an empty vocabulary", fix="retrain the tokenizer")
+    return size
