@@ -1,0 +1,230 @@
+"""One decoder-only transformer for the Llama family (Llama, Qwen2, SmolLM2).
+
+Readable in one sitting, nanoGPT-style: RMSNorm -> attention (RoPE, grouped-query,
+``scaled_dot_product_attention``) -> residual -> RMSNorm -> SwiGLU MLP -> residual,
+``num_layers`` times, then a final RMSNorm and the (tied or untied) output head.
+
+Why these exact choices:
+
+* Parameter names are Hugging Face's (``model.layers.N.self_attn.q_proj.weight``
+  ...), so HF checkpoints, our APR files and GGUF imports share one name table
+  and ``load_state_dict`` needs no renaming.
+* RoPE uses HF's ``rotate_half`` convention (dimension i pairs with
+  i + head_dim/2), so HF weights load unpermuted. GGUF files store Q/K rows
+  permuted for llama.cpp's adjacent-pair convention; the GGUF reader undoes that.
+* GQA goes through ``F.scaled_dot_product_attention(..., enable_gqa=True)``:
+  K/V are never materialised per query head.
+* When embeddings are tied there is no ``lm_head`` module and no
+  ``lm_head.weight`` in the state dict: the head is ``F.linear(h, embed)``. One
+  tensor, one gradient, nothing to keep in sync.
+* Initialisation is deterministic from the torch RNG (call ``torch.manual_seed``
+  before construction): N(0, 0.02) for matrices and embeddings, scaled by
+  1/sqrt(2*num_layers) for the two residual projections (o_proj, down_proj) as
+  in GPT-2, zeros for biases, ones for norms. With that, a fresh model's loss
+  is close to ln(vocab_size), which the training loop's sanity gate checks.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from trainer.config import ModelConfig
+
+INIT_STD = 0.02
+
+
+class RMSNorm(nn.Module):
+    """x / rms(x) * weight, computed in fp32 as Hugging Face does."""
+
+    def __init__(self, dim: int, eps: float) -> None:
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        dtype = x.dtype
+        x = x.float()
+        x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+        return self.weight * x.to(dtype)
+
+
+def rope_cos_sin(
+    config: ModelConfig, seq_len: int, device: torch.device, dtype: torch.dtype, start: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos/sin tables [T, head_dim] for positions start..start+seq_len-1 (HF's formula, fp32)."""
+    dim = config.head_dim
+    inv_freq = 1.0 / (
+        config.rope_theta ** (torch.arange(0, dim, 2, dtype=torch.int64, device=device).float() / dim)
+    )
+    positions = torch.arange(start, start + seq_len, device=device, dtype=torch.float32)
+    freqs = torch.outer(positions, inv_freq)
+    emb = torch.cat((freqs, freqs), dim=-1)
+    return emb.cos().to(dtype), emb.sin().to(dtype)
+
+
+def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Rotate x [B, H, T, D] by position: x*cos + rotate_half(x)*sin."""
+    half = x.shape[-1] // 2
+    rotated = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+    return x * cos + rotated * sin
+
+
+class Attention(nn.Module):
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.num_heads = config.num_heads
+        self.num_kv_heads = config.num_kv_heads
+        self.head_dim = config.head_dim
+        bias = config.attention_bias
+        self.q_proj = nn.Linear(config.hidden_size, config.num_heads * config.head_dim, bias=bias)
+        self.k_proj = nn.Linear(config.hidden_size, config.num_kv_heads * config.head_dim, bias=bias)
+        self.v_proj = nn.Linear(config.hidden_size, config.num_kv_heads * config.head_dim, bias=bias)
+        self.o_proj = nn.Linear(config.num_heads * config.head_dim, config.hidden_size, bias=False)
+
+    def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+        b, t, _ = x.shape
+        q = self.q_proj(x).view(b, t, self.num_heads, self.head_dim).transpose(1, 2)
+        k = self.k_proj(x).view(b, t, self.num_kv_heads, self.head_dim).transpose(1, 2)
+        v = self.v_proj(x).view(b, t, self.num_kv_heads, self.head_dim).transpose(1, 2)
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        y = F.scaled_dot_product_attention(
+            q, k, v, is_causal=True, enable_gqa=self.num_kv_heads != self.num_heads
+        )
+        return self.o_proj(y.transpose(1, 2).reshape(b, t, self.num_heads * self.head_dim))
+
+
+class MLP(nn.Module):
+    """SwiGLU: down(silu(gate(x)) * up(x))."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.gate_proj = nn.Linear(config.hidden_size, config.intermediate_size, bias=False)
+        self.up_proj = nn.Linear(config.hidden_size, config.intermediate_size, bias=False)
+        self.down_proj = nn.Linear(config.intermediate_size, config.hidden_size, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class DecoderLayer(nn.Module):
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.input_layernorm = RMSNorm(config.hidden_size, config.rms_norm_eps)
+        self.self_attn = Attention(config)
+        self.post_attention_layernorm = RMSNorm(config.hidden_size, config.rms_norm_eps)
+        self.mlp = MLP(config)
+
+    def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin)
+        return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class DecoderStack(nn.Module):
+    """The ``model.`` prefix of Hugging Face names: embeddings, layers, final norm."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.embed_tokens = nn.Embedding(config.vocab_size, config.hidden_size)
+        self.layers = nn.ModuleList(DecoderLayer(config) for _ in range(config.num_layers))
+        self.norm = RMSNorm(config.hidden_size, config.rms_norm_eps)
+
+
+class LlamaForCausalLM(nn.Module):
+    """Decoder-only LM: ``forward(input_ids[B, T]) -> logits[B, T, vocab]`` (causal)."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.model = DecoderStack(config)
+        self.lm_head: nn.Linear | None = None
+        if not config.tie_word_embeddings:
+            self.lm_head = nn.Linear(config.hidden_size, config.vocab_size, bias=False)
+        self.reset_parameters()
+
+    @torch.no_grad()
+    def reset_parameters(self) -> None:
+        """Deterministic init from the current torch RNG (see module docstring)."""
+        residual_std = INIT_STD / math.sqrt(2 * self.config.num_layers)
+        for name, param in self.named_parameters():
+            if name.endswith("layernorm.weight") or name == "model.norm.weight":
+                param.fill_(1.0)
+            elif name.endswith(".bias"):
+                param.zero_()
+            elif name.endswith(("o_proj.weight", "down_proj.weight")):
+                param.normal_(0.0, residual_std)
+            else:
+                param.normal_(0.0, INIT_STD)
+
+    def hidden_states(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """Final-norm hidden states [B, T, hidden] (what the head projects)."""
+        if input_ids.dim() != 2:
+            raise ValueError(f"input_ids must be [batch, seq], got shape {tuple(input_ids.shape)}")
+        t = input_ids.shape[1]
+        if t > self.config.max_position_embeddings:
+            raise ValueError(
+                f"sequence length {t} exceeds max_position_embeddings {self.config.max_position_embeddings}"
+            )
+        x = self.model.embed_tokens(input_ids)
+        cos, sin = rope_cos_sin(self.config, t, x.device, x.dtype)
+        for layer in self.model.layers:
+            x = layer(x, cos, sin)
+        return self.model.norm(x)
+
+    @property
+    def output_weight(self) -> torch.Tensor:
+        """The head's [vocab, hidden] matrix: the embedding when tied."""
+        return self.model.embed_tokens.weight if self.lm_head is None else self.lm_head.weight
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        return F.linear(self.hidden_states(input_ids), self.output_weight)
+
+
+def count_parameters(config: ModelConfig, *, include_tied_head: bool = False) -> int:
+    """Parameter count of ``LlamaForCausalLM(config)``, built on the meta device (no allocation).
+
+    By default each stored tensor counts once, so a tied head adds nothing.
+    ``include_tied_head=True`` counts the tied head as a second vocab x hidden
+    matrix: that nominal figure (373,509,120 for llama-370m) is the one the
+    seed's 366M..374M band was drawn around; the stored count is 322,045,952.
+    """
+    with torch.device("meta"):
+        model = LlamaForCausalLM(config)
+    total = sum(p.numel() for p in model.parameters())
+    if include_tied_head and config.tie_word_embeddings:
+        total += config.vocab_size * config.hidden_size
+    return total
+
+
+def make_optimizer(
+    model: nn.Module,
+    lr: float,
+    weight_decay: float,
+    *,
+    betas: tuple[float, float] = (0.9, 0.95),
+    eps: float = 1e-8,
+) -> torch.optim.AdamW:
+    """AdamW as the training loop should build it: the fast, standard setup.
+
+    * Weight decay applies to matrices and embeddings only (ndim >= 2), never
+      to norm weights or biases (decaying RMSNorm gains toward 0 hurts).
+    * ``fused=True``: one kernel over all parameters instead of a Python loop
+      per tensor; it works on CPU and CUDA in torch >= 2.4 and is measurably
+      faster in bench/bench_train_step.py. Falls back to ``foreach`` where the
+      fused kernel is unavailable (e.g. an exotic device).
+    * Parameter order is model order, so ``optimizer.state_dict()`` is
+      deterministic and resumable.
+    """
+    decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
+    groups = [
+        {"params": decay, "weight_decay": weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    try:
+        return torch.optim.AdamW(groups, lr=lr, betas=betas, eps=eps, fused=True)
+    except (RuntimeError, TypeError):
+        return torch.optim.AdamW(groups, lr=lr, betas=betas, eps=eps, foreach=True)
