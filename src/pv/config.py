@@ -1,0 +1,174 @@
+"""``[tool.pv]`` in the nearest pyproject.toml: one typed, validated settings object.
+
+Unknown keys are an error (a typo in configuration must not silently turn a check off), and
+every suppression needs a reason. Command-line flags override these values (each command applies
+its own flags on top of the returned PvConfig).
+
+Keys::
+
+    [tool.pv]
+    root = "."                      # project root (default: the directory of pyproject.toml)
+    contracts = ["contracts"]       # default paths for pv validate/lint/status
+    max_file_bytes = 4194304        # size cap per contract file
+    extension_keys = ["owner"]      # extra keys allowed anywhere
+    # or per place: {"*" = [...], "provable" = [...], "gate" = [...], "metadata" = [...]}
+    ambiguous_bare_names = "error"  # or "warning" (pv lint)
+    severity = { "PV-REF-004" = "error" }
+    suppress = [{ rule = "PV-SEM-005", reason = "legacy changelog, fixed in 2.0" }]
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pv.diagnostics import Severity
+
+DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
+_KNOWN_KEYS = {"root", "contracts", "max_file_bytes", "extension_keys", "severity", "suppress",
+               "ambiguous_bare_names"}
+# Places extension_keys may be scoped to: "*" (anywhere), a dialect, or a top-level block name.
+_SUPPRESS_KEYS = {"fingerprint", "rule", "file", "reason"}
+
+
+class ConfigError(ValueError):
+    """A [tool.pv] value is wrong; the message names the file, the key and the fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    reason: str
+    fingerprint: str | None = None
+    rule: str | None = None
+    file: str | None = None  # a path or glob relative to the root
+
+    def describe(self) -> str:
+        what = self.fingerprint or self.rule or self.file or "?"
+        return f"suppression {what!r} ({self.reason})"
+
+
+@dataclass(slots=True)
+class PvConfig:
+    root: Path
+    contracts: list[str] = field(default_factory=lambda: ["contracts"])
+    extension_keys: dict[str, frozenset[str]] = field(default_factory=dict)  # scope -> keys
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    severity: dict[str, Severity] = field(default_factory=dict)
+    suppress: list[Suppression] = field(default_factory=list)
+    ambiguous_bare_names: str = "error"
+    source: Path | None = None  # the pyproject.toml read, if any
+    # Lines of [tool.pv] keys other commands own can be stored here by those commands' loaders.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def extensions_for(self, scope: str) -> frozenset[str]:
+        """Extension keys allowed in ``scope`` (a dialect name, a block name, or '*')."""
+        return self.extension_keys.get("*", frozenset()) | self.extension_keys.get(scope, frozenset())
+
+    def all_extension_keys(self) -> frozenset[str]:
+        out: frozenset[str] = frozenset()
+        for keys in self.extension_keys.values():
+            out |= keys
+        return out
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above ``start`` (a file or directory)."""
+    here = start.resolve()
+    if here.is_file():
+        here = here.parent
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(start: Path) -> PvConfig:
+    """Read [tool.pv] from the nearest pyproject.toml; defaults when there is none."""
+    pyproject = find_pyproject(start)
+    if pyproject is None:
+        base = start.resolve()
+        return PvConfig(root=base if base.is_dir() else base.parent)
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{pyproject}: cannot read [tool.pv]: {exc}") from None
+    table = data.get("tool", {}).get("pv", {})
+    return parse_table(table, pyproject)
+
+
+def parse_table(table: Any, source: Path) -> PvConfig:
+    """Validate a [tool.pv] table (exposed for tests)."""
+    where = f"{source}: [tool.pv]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table")
+    unknown = sorted(set(table) - _KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known keys: "
+                          f"{', '.join(sorted(_KNOWN_KEYS))}")
+    base = source.parent
+    root_value = table.get("root", ".")
+    if not isinstance(root_value, str):
+        raise ConfigError(f"{where}.root must be a string path")
+    root = (base / root_value).resolve()
+
+    contracts = table.get("contracts", ["contracts"])
+    if isinstance(contracts, str):
+        contracts = [contracts]
+    if not isinstance(contracts, list) or not all(isinstance(c, str) and c for c in contracts):
+        raise ConfigError(f"{where}.contracts must be a list of paths")
+
+    max_bytes = table.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)
+    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
+        raise ConfigError(f"{where}.max_file_bytes must be a positive integer (bytes)")
+
+    ext = table.get("extension_keys", [])
+    ext_map: dict[str, frozenset[str]] = {}
+    if isinstance(ext, list):
+        ext = {"*": ext}
+    if not isinstance(ext, dict):
+        raise ConfigError(f"{where}.extension_keys must be a list of keys or a table of scope = [keys]")
+    for scope, keys in ext.items():
+        if not isinstance(keys, list) or not all(isinstance(k, str) and k for k in keys):
+            raise ConfigError(f"{where}.extension_keys.{scope} must be a list of key names")
+        ext_map[str(scope)] = frozenset(keys)
+
+    severity: dict[str, Severity] = {}
+    sev = table.get("severity", {})
+    if not isinstance(sev, dict):
+        raise ConfigError(f"{where}.severity must be a table of CODE = level")
+    for code, level in sev.items():
+        if not isinstance(level, str):
+            raise ConfigError(f"{where}.severity.{code} must be one of info, warning, error")
+        try:
+            severity[str(code)] = Severity.parse(level)
+        except ValueError as exc:
+            raise ConfigError(f"{where}.severity.{code}: {exc}") from None
+
+    suppress: list[Suppression] = []
+    raw_sup = table.get("suppress", [])
+    if not isinstance(raw_sup, list):
+        raise ConfigError(f"{where}.suppress must be an array of tables")
+    for i, item in enumerate(raw_sup):
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where}.suppress[{i}] must be a table with a reason")
+        bad = sorted(set(item) - _SUPPRESS_KEYS)
+        if bad:
+            raise ConfigError(f"{where}.suppress[{i}]: unknown key(s) {', '.join(bad)}; "
+                              f"use fingerprint, rule or file, plus reason")
+        reason = item.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(f"{where}.suppress[{i}] needs a non-empty reason")
+        targets = [k for k in ("fingerprint", "rule", "file") if k in item]
+        if len(targets) != 1 or not isinstance(item[targets[0]], str) or not item[targets[0]]:
+            raise ConfigError(f"{where}.suppress[{i}] needs exactly one of fingerprint, rule or file")
+        suppress.append(Suppression(reason=reason.strip(), **{targets[0]: item[targets[0]]}))
+
+    policy = table.get("ambiguous_bare_names", "error")
+    if policy not in ("error", "warning"):
+        raise ConfigError(f"{where}.ambiguous_bare_names must be 'error' or 'warning'")
+
+    return PvConfig(root=root, contracts=list(contracts), extension_keys=ext_map, max_file_bytes=max_bytes,
+                    severity=severity, suppress=suppress, ambiguous_bare_names=policy, source=source)

@@ -1,0 +1,1 @@
+"""The contract schema (pydantic v2 models), the normalized contract view and the status ladder."""

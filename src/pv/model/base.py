@@ -1,0 +1,62 @@
+"""Shared building blocks of the schema models.
+
+Every model is *closed*: unknown keys are reported by pv.checks.keys (with "did you mean"), and
+the generated JSON Schema says ``additionalProperties: false`` with an ``^x-`` escape hatch. At
+run time pydantic ignores extra keys only because the key check has already reported them.
+Validation is strict (no "1" -> 1 coercion): a version written as a bare number is a type error.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# Text that must say something: not empty, not only whitespace.
+Text = Annotated[str, Field(min_length=1, pattern=r"\S")]
+# A scalar constant value pinned by a contract.
+Scalar = str | int | float | bool | None
+# Free-form domain data (architecture tables, templates, ...): any YAML value, checked by nobody.
+FreeForm = Any
+
+
+def _closed(schema: dict[str, Any]) -> None:
+    schema["additionalProperties"] = False
+    schema["patternProperties"] = {"^x-": {}}
+
+
+class Closed(BaseModel):
+    """Base of every schema model (see the module docstring for why extra is 'ignore')."""
+
+    model_config = ConfigDict(extra="ignore", strict=True, populate_by_name=True,
+                              json_schema_extra=_closed, frozen=False)
+
+
+CheckOp = Literal["<", "<=", "==", "!=", ">=", ">", "within"]
+
+
+class Check(Closed):
+    """A machine-checkable prediction: ``metric op value`` (``within`` needs ``tolerance``)."""
+
+    metric: Text
+    op: CheckOp
+    value: int | float
+    tolerance: int | float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _tolerance_matches_op(self) -> Check:
+        if self.op == "within" and self.tolerance is None:
+            raise ValueError("op 'within' needs a tolerance (|metric - value| <= tolerance)")
+        if self.op != "within" and self.tolerance is not None:
+            raise ValueError(f"tolerance only applies to op 'within', not {self.op!r}")
+        return self
+
+
+class ChangelogEntry(Closed):
+    version: Text
+    date: Text | None = None
+    change: Text | None = None
+
+
+# A test reference: one string or a list of them (each item one reference).
+TestRef = str | list[str]

@@ -1,0 +1,1 @@
+"""Reading contract files: safe YAML with node positions, and path discovery."""

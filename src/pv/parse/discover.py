@@ -1,0 +1,146 @@
+"""Turn the paths given on the command line into a sorted, deterministic list of files.
+
+Directories are walked recursively (``*.yaml`` / ``*.yml``, hidden directories skipped), globs
+are expanded, and every problem is a diagnostic: a missing path, a glob matching nothing, a
+directory holding no contracts, a symlink loop. Symlinked directories are followed once; a link
+back to an ancestor is reported instead of looping.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pv.checks import codes
+from pv.diagnostics import Diagnostic, Severity
+
+SUFFIXES = (".yaml", ".yml")
+_GLOB_CHARS = set("*?[")
+
+
+@dataclass(slots=True)
+class Discovery:
+    files: list[Path] = field(default_factory=list)  # absolute, de-duplicated, in a stable order
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def display_path(path: Path, root: Path) -> str:
+    """The path as diagnostics show it: relative to the project root when inside it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        try:
+            return Path(os.path.relpath(path)).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def discover(paths: list[str | Path], root: Path) -> Discovery:
+    out = Discovery()
+    seen: set[Path] = set()
+
+    def add(p: Path) -> None:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.files.append(p.absolute())
+
+    def err(code: str, shown: str, message: str, hint: str | None = None) -> None:
+        out.diagnostics.append(Diagnostic(code, Severity.ERROR, message, shown, 1, 1, hint=hint))
+
+    for given in paths:
+        text = str(given)
+        if any(c in _GLOB_CHARS for c in text) and not Path(text).exists():
+            matches = sorted(glob.glob(text, recursive=True))
+            if not matches:
+                err(codes.PATH_MISSING, text, "glob matches no file", "check the pattern")
+                continue
+            for m in matches:
+                _one(Path(m), add, err, out, explicit=False)
+            continue
+        _one(Path(text), add, err, out, explicit=True)
+    return out
+
+
+def _one(path: Path, add, err, out: Discovery, explicit: bool) -> None:  # type: ignore[no-untyped-def]
+    shown = path.as_posix()
+    try:
+        if path.is_dir():
+            found = _walk(path, err)
+            if not found:
+                err(codes.PATH_NO_CONTRACTS, shown, "directory holds no contracts (*.yaml, *.yml)",
+                    "point pv at the contracts directory")
+            for f in found:
+                add(f)
+            return
+        if path.is_file():
+            if explicit or path.suffix in SUFFIXES:
+                add(path)
+            return
+    except OSError as exc:
+        err(codes.PATH_UNREADABLE, shown, f"cannot read path: {exc.strerror or exc}")
+        return
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except RuntimeError:
+            err(codes.PATH_UNREADABLE, shown, "symlink loop", "fix or remove the link")
+            return
+        except OSError:
+            pass
+        err(codes.PATH_UNREADABLE, shown, "dangling symlink", "fix or remove the link")
+        return
+    err(codes.PATH_MISSING, shown, "path does not exist", "check the spelling")
+
+
+def _walk(top: Path, err) -> list[Path]:  # type: ignore[no-untyped-def]
+    """Recursive, sorted walk that follows directory symlinks but never loops."""
+    found: list[Path] = []
+    stack_real: set[str] = set()
+
+    def visit(d: Path) -> None:
+        try:
+            real = os.path.realpath(d)
+        except OSError:
+            real = str(d)
+        if real in stack_real:
+            err(codes.PATH_UNREADABLE, d.as_posix(), "symlink loop: this directory links back to an ancestor",
+                "remove the link or point it outside the tree")
+            return
+        stack_real.add(real)
+        try:
+            try:
+                entries = sorted(os.scandir(d), key=lambda e: e.name)
+            except OSError as exc:
+                err(codes.PATH_UNREADABLE, d.as_posix(), f"cannot list directory: {exc.strerror or exc}")
+                return
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                p = Path(entry.path)
+                try:
+                    is_dir = entry.is_dir()  # follows symlinks
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    visit(p)
+                    continue
+                if entry.name.endswith(SUFFIXES):
+                    if entry.is_symlink() and not p.exists():
+                        try:
+                            p.resolve(strict=True)
+                            msg = "dangling symlink"
+                        except RuntimeError:
+                            msg = "symlink loop"
+                        except OSError:
+                            msg = "dangling symlink"
+                        err(codes.PATH_UNREADABLE, p.as_posix(), msg, "fix or remove the link")
+                        continue
+                    found.append(p)
+        finally:
+            stack_real.discard(real)
+
+    visit(top)
+    return found

@@ -1,0 +1,260 @@
+"""Safe YAML loading that keeps the position of every node.
+
+Why not ``yaml.safe_load``: it silently keeps the last of two duplicate keys, throws away
+positions (so every finding would point at line 1), and expands aliases without limit. Here the
+C composer (libyaml, ``CSafeLoader``) builds the node graph, which is linear in the file size even
+for an alias bomb, and one walk over it:
+
+- builds plain Python values (dict/list/str/int/float/bool/None; timestamps stay text),
+- records ``(line, col)`` (1-based) for every value and every mapping key,
+- reports duplicate keys, non-scalar keys, recursive aliases and any tag that is not plain data,
+- counts visited nodes and stops once aliases expand beyond what the file could hold literally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from pv.checks import codes
+from pv.diagnostics import Diagnostic, Severity
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+KeyPath = tuple[str | int, ...]
+Pos = tuple[int, int]
+
+_T = "tag:yaml.org,2002:"
+STR, INT, FLOAT, BOOL, NULL = _T + "str", _T + "int", _T + "float", _T + "bool", _T + "null"
+TIMESTAMP, MERGE, MAP, SEQ = _T + "timestamp", _T + "merge", _T + "map", _T + "seq"
+_SCALAR_OK = {STR, INT, FLOAT, BOOL, NULL, TIMESTAMP}
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+# Nodes a file may expand to: a literal document needs at least ~2 bytes per node, so anything
+# far above that is alias amplification. The floor keeps small files with a few merges working.
+_NODE_FLOOR = 100_000
+_NODES_PER_BYTE = 4
+
+
+@dataclass(slots=True)
+class ParsedYaml:
+    """One parsed document: its data and where each node sits."""
+
+    data: Any
+    positions: dict[KeyPath, Pos] = field(default_factory=dict)  # value node start
+    key_positions: dict[KeyPath, Pos] = field(default_factory=dict)  # mapping key start
+
+    def locate(self, path: KeyPath) -> Pos:
+        """Position of the value at ``path``, else of its nearest existing ancestor."""
+        return _nearest(self.positions, path)
+
+    def locate_key(self, path: KeyPath) -> Pos:
+        """Position of the mapping key that ends ``path`` (falls back to the value)."""
+        if path in self.key_positions:
+            return self.key_positions[path]
+        return _nearest(self.positions, path)
+
+
+def _nearest(table: dict[KeyPath, Pos], path: KeyPath) -> Pos:
+    p = tuple(path)
+    while p:
+        if p in table:
+            return table[p]
+        p = p[:-1]
+    return table.get((), (1, 1))
+
+
+class _Refused(Exception):
+    def __init__(self, code: str, message: str, pos: Pos, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.pos, self.hint = code, message, pos, hint
+
+
+def _pos(node: Node) -> Pos:
+    m = node.start_mark
+    return (m.line + 1, m.column + 1)
+
+
+class _Builder:
+    def __init__(self, budget: int, display: str) -> None:
+        self.budget = budget
+        self.visited = 0
+        self.display = display
+        self.positions: dict[KeyPath, Pos] = {}
+        self.key_positions: dict[KeyPath, Pos] = {}
+        self.diags: list[Diagnostic] = []
+        self.stack: set[int] = set()
+
+    def build(self, node: Node, path: KeyPath) -> Any:
+        self.visited += 1
+        if self.visited > self.budget:
+            raise _Refused(codes.YAML_BOMB,
+                           f"aliases expand to more than {self.budget:,} nodes; refusing this file "
+                           "(a 'billion laughs' alias bomb?)", _pos(node),
+                           "inline the repeated content or nest fewer aliases")
+        self.positions[path] = _pos(node)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        nid = id(node)
+        if nid in self.stack:
+            raise _Refused(codes.YAML_RECURSIVE, "an alias refers to a node that contains it", _pos(node),
+                           "remove the self-reference")
+        self.stack.add(nid)
+        try:
+            if isinstance(node, SequenceNode):
+                if node.tag != SEQ:
+                    self._bad_tag(node)
+                return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+            if isinstance(node, MappingNode):
+                if node.tag != MAP:
+                    self._bad_tag(node)
+                return self._mapping(node, path)
+        finally:
+            self.stack.discard(nid)
+        raise _Refused(codes.YAML_TAG, f"unsupported YAML node {type(node).__name__}", _pos(node))
+
+    def _bad_tag(self, node: Node) -> None:
+        tag = node.tag.replace(_T, "!!")
+        raise _Refused(codes.YAML_TAG, f"tag {tag} refused: only plain YAML data is loaded", _pos(node),
+                       "remove the tag; contracts hold plain strings, numbers, lists and mappings")
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        tag, value = node.tag, node.value
+        if tag in (STR, TIMESTAMP):  # dates stay text: the schema treats them as text
+            return value
+        if tag == INT:
+            try:
+                return int(value)
+            except ValueError:
+                return _CONSTRUCTOR.construct_yaml_int(node)
+        if tag == FLOAT:
+            return _CONSTRUCTOR.construct_yaml_float(node)
+        if tag == BOOL:
+            return _CONSTRUCTOR.construct_yaml_bool(node)
+        if tag == NULL:
+            return None
+        self._bad_tag(node)
+        return None  # unreachable
+
+    def _mapping(self, node: MappingNode, path: KeyPath) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        seen: dict[str, Pos] = {}
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.tag == MERGE:
+                merged.update(self._merge_source(value_node, path))
+                continue
+            if not isinstance(key_node, ScalarNode):
+                raise _Refused(codes.YAML_COMPLEX_KEY, "a mapping key must be a plain scalar, not a "
+                               f"{'list' if isinstance(key_node, SequenceNode) else 'mapping'}",
+                               _pos(key_node), "use a text key")
+            if key_node.tag not in _SCALAR_OK:
+                self._bad_tag(key_node)
+            key = key_node.value  # keys are text as written: `yes:` stays "yes", `7:` stays "7"
+            kpos = _pos(key_node)
+            if key in seen:
+                first = seen[key]
+                self.diags.append(Diagnostic(
+                    codes.YAML_DUPKEY, Severity.ERROR,
+                    f"duplicate key '{key}' (first at line {first[0]}); YAML would keep only this one",
+                    self.display, kpos[0], kpos[1], hint="merge the two entries into one"))
+            seen[key] = kpos
+            child = (*path, key)
+            self.key_positions[child] = kpos
+            out[key] = self.build(value_node, child)
+        for k, v in merged.items():  # explicit keys win over merged ones (YAML merge semantics)
+            out.setdefault(k, v)
+        return out
+
+    def _merge_source(self, value_node: Node, path: KeyPath) -> dict[str, Any]:
+        sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+        merged: dict[str, Any] = {}
+        for src in sources:
+            if not isinstance(src, MappingNode):
+                raise _Refused(codes.YAML_SYNTAX, "'<<' merge needs a mapping or a list of mappings",
+                               _pos(src))
+            # Merged values are positioned at their source; positions of the target are not overwritten.
+            saved = dict(self.positions), dict(self.key_positions)
+            value = self.build(src, path)
+            self.positions, self.key_positions = saved
+            self.positions.setdefault(path, _pos(src))
+            for k, v in value.items():
+                merged.setdefault(k, v)
+        return merged
+
+
+def parse_text(text: str, display: str, size_hint: int | None = None) -> tuple[ParsedYaml | None, list[Diagnostic]]:
+    """Parse one YAML document from text. Returns (parsed, diagnostics); parsed is None when refused."""
+    size = size_hint if size_hint is not None else len(text)
+    budget = _NODE_FLOOR + _NODES_PER_BYTE * size
+    loader = Loader(text)
+    try:
+        try:
+            node = loader.get_node() if loader.check_node() else None
+            if node is not None and loader.check_node():
+                extra = loader.get_node()
+                line, col = _pos(extra)
+                return None, [Diagnostic(codes.YAML_MULTI_DOC, Severity.ERROR,
+                                         "a second YAML document starts here; a contract file holds one",
+                                         display, line, col, hint="split the '---' documents into files")]
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            what = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
+            return None, [Diagnostic(codes.YAML_SYNTAX, Severity.ERROR, f"YAML does not parse: {what}",
+                                     display, line, col, hint="fix the YAML syntax here")]
+        except yaml.YAMLError as exc:
+            return None, [Diagnostic(codes.YAML_SYNTAX, Severity.ERROR, f"YAML does not parse: {exc}",
+                                     display, 1, 1)]
+    finally:
+        loader.dispose()
+    if node is None or (isinstance(node, ScalarNode) and node.tag == NULL):
+        line, col = _pos(node) if node is not None else (1, 1)
+        return None, [Diagnostic(codes.YAML_EMPTY, Severity.ERROR, "empty document: the file holds no YAML data",
+                                 display, line, col, hint="write the contract or delete the file")]
+    builder = _Builder(budget, display)
+    try:
+        data = builder.build(node, ())
+    except _Refused as ref:
+        return None, [*builder.diags, Diagnostic(ref.code, Severity.ERROR, ref.message, display,
+                                                 ref.pos[0], ref.pos[1], hint=ref.hint)]
+    except RecursionError:
+        return None, [Diagnostic(codes.YAML_BOMB, Severity.ERROR, "YAML nests too deeply to load",
+                                 display, 1, 1, hint="flatten the structure")]
+    parsed = ParsedYaml(data, builder.positions, builder.key_positions)
+    return parsed, builder.diags
+
+
+def load_file(path: Path, display: str, max_bytes: int) -> tuple[ParsedYaml | None, list[Diagnostic]]:
+    """Read and parse one file with every refusal as a diagnostic (size cap before reading it all)."""
+
+    def refuse(code: str, message: str, hint: str | None = None) -> tuple[None, list[Diagnostic]]:
+        return None, [Diagnostic(code, Severity.ERROR, message, display, 1, 1, hint=hint)]
+
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        return refuse(codes.PATH_UNREADABLE, f"cannot read file: {exc.strerror or exc}")
+    if len(raw) > max_bytes:
+        return refuse(codes.YAML_TOO_LARGE, f"file is larger than the {max_bytes:,}-byte cap; not parsed",
+                      "split it, or raise --max-file-bytes / [tool.pv] max_file_bytes")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        return refuse(codes.YAML_BINARY, f"binary file (NUL byte at offset {nul}); not YAML text",
+                      "remove it from the contracts directory")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [Diagnostic(codes.YAML_ENCODING, Severity.ERROR,
+                                 f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start} cannot be decoded",
+                                 display, line, col, hint="re-save the file as UTF-8")]
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return parse_text(text, display, size_hint=len(raw))
