@@ -54,6 +54,8 @@ class LedgerError(Exception):
 class TestResult:
     """One node ID's most recent recorded outcome."""
 
+    __test__ = False  # a data class, not a pytest test class
+
     node_id: str
     outcome: str
     duration_s: float

@@ -128,3 +128,21 @@ def _phase_outcome(report: Any) -> str | None:
     if report.skipped:
         return "xfailed" if was_xfail else "skipped"
     return None
+
+
+def plugin_args() -> list[str]:
+    """pytest arguments that make this plugin load exactly once.
+
+    Installed pv registers the plugin through the ``pytest11`` entry point;
+    passing ``-p pv.record_plugin`` as well makes pluggy refuse the second
+    registration, so ``-p`` is added only when the entry point is absent or
+    plugin autoloading is disabled.
+    """
+    import os
+    from importlib.metadata import entry_points
+
+    if not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        for ep in entry_points(group="pytest11"):
+            if ep.value.strip() == __name__:
+                return []
+    return ["-p", __name__]

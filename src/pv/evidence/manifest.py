@@ -74,7 +74,12 @@ MANIFEST_SCHEMA: dict[str, Any] = {
 
 
 class ManifestError(Exception):
-    """manifest.json is missing, not JSON, or not schema version 1."""
+    """manifest.json is missing or not JSON (``malformed`` False), or not schema v1 (True)."""
+
+    def __init__(self, message: str, *, malformed: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.malformed = malformed
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,20 +137,20 @@ def load_manifest(pack_dir: Path) -> Manifest:
 
     path = pack_dir / MANIFEST
     if not path.is_file():
-        raise ManifestError(f"{path}: manifest.json is missing")
+        raise ManifestError("manifest.json is missing")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ManifestError(f"{path}: manifest.json is not valid JSON ({exc})") from None
+        raise ManifestError(f"manifest.json is not valid JSON ({exc})") from None
     validator = jsonschema.Draft202012Validator(MANIFEST_SCHEMA)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
-        raise ManifestError(f"{path}: manifest is malformed at {where}: {first.message}")
+        raise ManifestError(f"manifest is malformed at {where}: {first.message}", malformed=True)
     for rel in data["files"]:
         if not safe_member(rel):
-            raise ManifestError(f"{path}: manifest is malformed: file name {rel!r} points outside the pack")
+            raise ManifestError(f"manifest is malformed: file name {rel!r} points outside the pack", malformed=True)
     return Manifest(
         name=data["name"], created=data["created"], argv=data["argv"], cwd=data["cwd"],
         exit_code=data["exit_code"], duration_s=float(data["duration_s"]), commit=data["git"]["commit"],

@@ -106,9 +106,7 @@ def verify_pack(
     try:
         manifest = load_manifest(pack_dir)
     except ManifestError as exc:
-        code = "PV-EVID-002" if "malformed" in str(exc) else "PV-EVID-001"
-        text = str(exc).split(": ", 1)[-1]
-        add(code, text, hint="re-record the pack; manifests are written by `pv evidence record`")
+        add("PV-EVID-002" if exc.malformed else "PV-EVID-001", exc.message, hint="re-record the pack; manifests are written by `pv evidence record`")
         return report
     report.manifest = manifest
 

@@ -44,6 +44,8 @@ RUNGS: tuple[Status, ...] = (
 class TestState:
     """A cited node ID's last recorded result, judged."""
 
+    __test__ = False  # a data class, not a pytest test class
+
     node_id: str
     outcome: str | None  # None: never recorded
     passed: bool  # passed, and the recorded file hash still matches

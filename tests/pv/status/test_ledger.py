@@ -1,0 +1,136 @@
+"""The results ledger and the ``--pv-record`` pytest plugin, through a real pytest run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pvstatus_project import Project
+
+from pv.ledger import Ledger, LedgerError, TestResult, freshness, sha256_file
+
+TESTS = """
+import pytest
+
+def test_ok():
+    assert 1 + 1 == 2
+
+def test_fail():
+    assert 1 + 1 == 3
+
+@pytest.mark.skip(reason="not today")
+def test_skip():
+    assert False
+
+@pytest.mark.xfail(reason="known")
+def test_xfail():
+    assert False
+
+@pytest.mark.parametrize("v", [1, 2])
+def test_param(v):
+    assert v > 0
+
+@pytest.fixture
+def broken():
+    raise RuntimeError("setup broke")
+
+def test_setup_error(broken):
+    assert broken
+"""
+
+
+def _record(project: Project, *extra: str) -> dict[str, dict[str, object]]:
+    project.write("tests/test_a.py", TESTS)
+    sha = project.commit()
+    proc = project.pytest("--pv-record", *extra)
+    assert "recorded in" in proc.stdout, proc.stdout + proc.stderr
+    data = json.loads((project.root / ".pv" / "results.json").read_text())
+    assert data["schema_version"] == 1
+    for entry in data["results"].values():
+        assert entry["git_commit"] == sha
+    return data["results"]
+
+
+def test_plugin_records_every_outcome_honestly(project: Project) -> None:
+    results = _record(project)
+    outcomes = {nid.split("::")[1]: e["outcome"] for nid, e in results.items()}
+    assert outcomes == {
+        "test_ok": "passed", "test_fail": "failed", "test_skip": "skipped", "test_xfail": "xfailed",
+        "test_param[1]": "passed", "test_param[2]": "passed", "test_setup_error": "error",
+    }
+    entry = results["tests/test_a.py::test_ok"]
+    assert entry["file"] == "tests/test_a.py"
+    assert entry["file_sha256"] == sha256_file(project.root / "tests/test_a.py")
+    assert entry["git_dirty"] is False
+    assert isinstance(entry["duration_s"], float)
+
+
+def test_only_passed_counts_as_passed(project: Project) -> None:
+    _record(project)
+    ledger = Ledger.load(project.root / ".pv" / "results.json")
+    passed = {nid.split("::")[1] for nid, r in ledger.results.items() if r.passed}
+    assert passed == {"test_ok", "test_param[1]", "test_param[2]"}
+
+
+def test_lookup_matches_parametrized_cases_exactly_never_by_substring(project: Project) -> None:
+    _record(project)
+    ledger = Ledger.load(project.root / ".pv" / "results.json")
+    assert [r.node_id for r in ledger.lookup("tests/test_a.py::test_param")] == [
+        "tests/test_a.py::test_param[1]", "tests/test_a.py::test_param[2]"]
+    assert ledger.lookup("tests/test_a.py::test_para") == []
+    assert ledger.lookup("tests/test_a.py::test_o") == []
+
+
+def test_a_changed_test_file_makes_the_result_stale(project: Project) -> None:
+    _record(project)
+    ledger = Ledger.load(project.root / ".pv" / "results.json")
+    result = ledger.results["tests/test_a.py::test_ok"]
+    assert freshness(result, project.root).fresh
+    (project.root / "tests/test_a.py").write_text(TESTS + "\n# edited\n")
+    verdict = freshness(result, project.root)
+    assert not verdict.fresh
+    assert "stale" in verdict.reason
+
+
+def test_a_later_run_merges_and_replaces_only_what_it_ran(project: Project) -> None:
+    _record(project)
+    project.write("tests/test_a.py", TESTS.replace("1 + 1 == 3", "1 + 1 == 2"))
+    proc = project.pytest("tests/test_a.py::test_fail", "--pv-record")
+    assert proc.returncode == 0, proc.stdout
+    ledger = Ledger.load(project.root / ".pv" / "results.json")
+    assert ledger.results["tests/test_a.py::test_fail"].outcome == "passed"
+    assert ledger.results["tests/test_a.py::test_skip"].outcome == "skipped"  # kept from the first run
+
+
+def test_custom_ledger_path_and_bad_path_refused(project: Project) -> None:
+    project.write("tests/test_a.py", "def test_ok():\n    assert True\n")
+    proc = project.pytest("--pv-record=out/ledger.json")
+    assert proc.returncode == 0, proc.stdout
+    assert "tests/test_a.py::test_ok" in json.loads((project.root / "out/ledger.json").read_text())["results"]
+    bad = project.pytest("--pv-record", "tests/test_a.py")
+    assert bad.returncode != 0
+    assert "--pv-record: ledger path must end in .json" in bad.stderr + bad.stdout
+
+
+def test_without_the_flag_nothing_is_written(project: Project) -> None:
+    project.write("tests/test_a.py", "def test_ok():\n    assert True\n")
+    proc = project.pytest()
+    assert proc.returncode == 0
+    assert not (project.root / ".pv").exists()
+
+
+def test_corrupt_ledger_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "results.json"
+    path.write_text("{not json")
+    with pytest.raises(LedgerError, match="cannot read the results ledger"):
+        Ledger.load(path)
+    path.write_text(json.dumps({"schema_version": 1, "results": {"t.py::x": {"outcome": "great", "file": "t.py"}}}))
+    with pytest.raises(LedgerError, match="outcome 'great'"):
+        Ledger.load(path)
+
+
+def test_save_load_round_trip(tmp_path: Path) -> None:
+    r = TestResult("t.py::x", "passed", 0.5, "t.py", "0" * 64, None, None, "2026-01-01T00:00:00Z")
+    path = Ledger({r.node_id: r}).save(tmp_path / ".pv" / "results.json")
+    assert Ledger.load(path).results == {r.node_id: r}
