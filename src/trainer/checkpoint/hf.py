@@ -1,0 +1,152 @@
+"""Hugging Face model directories: config.json + model.safetensors (or a sharded index).
+
+Only safetensors are read. Pickle-based weights (pytorch_model.bin, *.pt,
+*.pth, *.ckpt) are refused with a message saying how to convert them, never
+unpickled: unpickling runs arbitrary code from the file.
+
+The sharded layout is ``model.safetensors.index.json`` whose ``weight_map``
+names, for every tensor, the shard file holding it. Every shard name must be a
+plain file name inside the directory, every mapped tensor must be in its shard,
+and every tensor in a shard must be in the map, so a stale or hostile index is
+an error rather than a partial load.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trainer.checkpoint.arch import config_from_hf_dict
+from trainer.checkpoint.init_errors import INIT_ARCH, INIT_FORMAT, INIT_PICKLE, InitError
+from trainer.checkpoint.safetensors_io import SafetensorsFile
+from trainer.checkpoint.source import TensorInfo
+
+if TYPE_CHECKING:
+    import torch
+
+    from trainer.config import ModelConfig
+
+CONFIG = "config.json"
+SINGLE = "model.safetensors"
+INDEX = "model.safetensors.index.json"
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+
+
+def refuse_pickle(path: Path) -> InitError:
+    """The one message for pickle checkpoints (used for files and for directories holding only them)."""
+    return InitError(
+        INIT_PICKLE,
+        f"{path}: pickle-based checkpoint refused (unpickling executes code from the file; apr never loads pickle)",
+        fix="convert it to safetensors with the tool that wrote it (e.g. transformers' "
+        "save_pretrained(..., safe_serialization=True)) and pass that directory",
+    )
+
+
+def _read_json(path: Path, gate: str, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InitError(gate, f"{path}: {what} is not readable JSON: {exc}", fix=f"repair or re-download {path.name}") from None
+
+
+class HFDirReader:
+    """A Hugging Face checkpoint directory, validated on open."""
+
+    format = "hf"
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        cfg_path = self.path / CONFIG
+        if not cfg_path.is_file():
+            if any(p.suffix in PICKLE_SUFFIXES for p in self.path.iterdir()):
+                raise refuse_pickle(self.path)
+            raise InitError(
+                INIT_FORMAT,
+                f"{self.path}: directory has no {CONFIG}; expected a Hugging Face model directory",
+                fix="pass a directory with config.json and model.safetensors, an .apr file or a .gguf file",
+            )
+        config = _read_json(cfg_path, INIT_ARCH, CONFIG)
+        if not isinstance(config, dict):
+            raise InitError(INIT_ARCH, f"{cfg_path}: top level is not a JSON object", fix="repair config.json")
+        self.config: dict[str, Any] = config
+        self._files: dict[str, SafetensorsFile] = {}
+        self._where: dict[str, str] = {}  # tensor name -> shard file name
+        if (self.path / INDEX).is_file():
+            self._open_sharded()
+        elif (self.path / SINGLE).is_file():
+            self._files[SINGLE] = SafetensorsFile(self.path / SINGLE)
+            self._where = {name: SINGLE for name in self._files[SINGLE].entries}
+        elif any(p.suffix in PICKLE_SUFFIXES for p in self.path.iterdir()):
+            raise refuse_pickle(self.path)
+        else:
+            raise InitError(
+                INIT_FORMAT,
+                f"{self.path}: no {SINGLE} and no {INDEX}",
+                fix="export the weights as safetensors into this directory",
+            )
+        self._tensors = {name: self._files[f].info(name) for name, f in sorted(self._where.items())}
+
+    def _open_sharded(self) -> None:
+        index_path = self.path / INDEX
+        index = _read_json(index_path, INIT_FORMAT, INDEX)
+        weight_map = index.get("weight_map") if isinstance(index, dict) else None
+        if not isinstance(weight_map, dict) or not weight_map:
+            raise InitError(INIT_FORMAT, f"{index_path}: no 'weight_map' object", fix="re-export the checkpoint")
+        for tensor, shard in weight_map.items():
+            if not isinstance(shard, str) or Path(shard).name != shard or shard in ("", ".", ".."):
+                raise InitError(
+                    INIT_FORMAT,
+                    f"{index_path}: tensor {tensor!r} maps to {shard!r}, not a file name inside the directory",
+                    fix="the index must name shard files in the same directory",
+                )
+            if shard not in self._files:
+                shard_path = self.path / shard
+                if not shard_path.is_file():
+                    raise InitError(
+                        INIT_FORMAT,
+                        f"{index_path}: tensor {tensor!r} maps to shard {shard!r}, which does not exist",
+                        fix="copy the missing shard or re-export the checkpoint",
+                    )
+                self._files[shard] = SafetensorsFile(shard_path)
+            if tensor not in self._files[shard].entries:
+                raise InitError(
+                    INIT_FORMAT,
+                    f"{index_path}: tensor {tensor!r} maps to {shard!r}, which does not contain it",
+                    fix="the index is stale; re-export the checkpoint",
+                )
+            self._where[tensor] = shard
+        for shard, st in self._files.items():
+            for tensor in st.entries:
+                if self._where.get(tensor) != shard:
+                    raise InitError(
+                        INIT_FORMAT,
+                        f"{self.path / shard}: holds tensor {tensor!r} that {INDEX} does not map to it",
+                        fix="the index is stale; re-export the checkpoint",
+                    )
+
+    # -- CheckpointReader --------------------------------------------------
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        return self.config
+
+    @property
+    def tensors(self) -> Mapping[str, TensorInfo]:
+        return self._tensors
+
+    def declared_family(self) -> tuple[str | None, list[str], str]:
+        declared = self.config.get("model_type")
+        archs = self.config.get("architectures") or []
+        archs = [a for a in archs if isinstance(a, str)] if isinstance(archs, list) else []
+        return (declared if isinstance(declared, str) else None), archs, f"{self.path / CONFIG} model_type"
+
+    def model_config(self, name: str) -> ModelConfig:
+        return config_from_hf_dict(self.config, path=self.path / CONFIG, name=name)
+
+    def load_tensor(self, name: str) -> torch.Tensor:
+        return self._files[self._where[name]].load(name)
+
+    def tokenizer_json(self) -> str | None:
+        tok = self.path / "tokenizer.json"
+        return tok.read_text(encoding="utf-8") if tok.is_file() else None
