@@ -1,0 +1,55 @@
+"""Content-keyed cache of file scans in ``<root>/.pv/cache/`` (safe to delete at any time).
+
+Each entry is keyed on the file's sha256 plus the pytest settings and the
+index format version, so an edit, a config change or a pv upgrade all miss.
+A missing, unreadable or corrupt cache is simply rebuilt; nothing depends on it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from pv.testindex.model import FileScan
+
+FORMAT_VERSION = 3
+CACHE_NAME = "testindex.json"
+
+
+def cache_path(root: Path) -> Path:
+    return root / ".pv" / "cache" / CACHE_NAME
+
+
+def load(root: Path, config_key: str) -> dict[str, dict]:  # type: ignore[type-arg]
+    """Raw cached scans by relative path (only when format and config still match)."""
+    try:
+        raw = json.loads(cache_path(root).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(raw, dict) or raw.get("version") != FORMAT_VERSION or raw.get("config") != config_key:
+        return {}
+    files = raw.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def save(root: Path, config_key: str, scans: dict[str, FileScan]) -> None:
+    """Write atomically; a read-only checkout just goes without a cache."""
+    target = cache_path(root)
+    payload = {
+        "version": FORMAT_VERSION,
+        "config": config_key,
+        "files": {rel: scan.to_json() for rel, scan in scans.items()},
+    }
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        gitignore = target.parent.parent / ".gitignore"
+        if not gitignore.exists():
+            gitignore.write_text("# pv's cache and ledgers; safe to delete\ncache/\n", encoding="utf-8")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".testindex-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, separators=(",", ":"))
+        os.replace(tmp, target)
+    except OSError:
+        pass

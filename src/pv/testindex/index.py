@@ -1,0 +1,120 @@
+"""The static test index: every test pytest would collect in a project, without running pytest.
+
+Built from ``ast`` scans of the files pytest's configuration selects, reusing
+cached scans whose file content is unchanged. It answers the questions test
+binding asks (does this node ID exist, which tests have this name, which tests
+does this ``-k`` select) and knows why a near miss is not collected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pv.testindex import cache
+from pv.testindex.discover import discover
+from pv.testindex.model import FileScan, TestFunction
+from pv.testindex.pyconfig import PytestConfig, load_pytest_config
+from pv.testindex.scan import scan_source
+
+
+@dataclass(slots=True)
+class IndexStats:
+    files: int = 0
+    functions: int = 0
+    items: int = 0
+    cache_hits: int = 0
+    cache_misses: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class TestIndex:
+    root: Path
+    config: PytestConfig
+    files: dict[str, FileScan]
+    stats: IndexStats = field(default_factory=IndexStats)
+    by_nodeid: dict[str, TestFunction] = field(default_factory=dict)
+    by_name: dict[str, list[TestFunction]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for scan in self.files.values():
+            for func in scan.functions:
+                self.by_nodeid[func.base_nodeid] = func
+                self.by_name.setdefault(func.name, []).append(func)
+        self.stats.files = len(self.files)
+        self.stats.functions = len(self.by_nodeid)
+        self.stats.items = sum(len(f.params) if f.params else 1 for f in self.by_nodeid.values())
+
+    def functions(self) -> Iterator[TestFunction]:
+        return iter(self.by_nodeid.values())
+
+    def function(self, base_nodeid: str) -> TestFunction | None:
+        return self.by_nodeid.get(base_nodeid)
+
+    def named(self, name: str) -> list[TestFunction]:
+        return self.by_name.get(name, [])
+
+    def file(self, rel: str) -> FileScan | None:
+        return self.files.get(rel)
+
+    def under(self, prefix_nodeid: str) -> list[TestFunction]:
+        """Tests selected by a module or class node ID (``tests/x.py`` or ``tests/x.py::TestC``)."""
+        rel, _, rest = prefix_nodeid.partition("::")
+        scan = self.files.get(rel)
+        if scan is None:
+            return []
+        classes = tuple(rest.split("::")) if rest else ()
+        return [f for f in scan.functions if f.classes[: len(classes)] == classes]
+
+    def item_ids(self) -> set[str]:
+        """Every node ID the static index can name (undecidable parametrizations excluded)."""
+        out: set[str] = set()
+        for func in self.by_nodeid.values():
+            if func.params_undecidable is None:
+                out.update(func.item_ids())
+        return out
+
+
+def build_index(root: Path, *, use_cache: bool = True, config: PytestConfig | None = None) -> TestIndex:
+    """Scan (or reuse cached scans of) every test file pytest would collect under ``root``."""
+    started = time.perf_counter()
+    root = root.resolve()
+    cfg = config or load_pytest_config(root)
+    key = cfg.fingerprint()
+    cached = cache.load(root, key) if use_cache else {}
+    scans: dict[str, FileScan] = {}
+    stats = IndexStats()
+    for rel in discover(cfg):
+        try:
+            data = (root / rel).read_bytes()
+        except OSError as exc:
+            scans[rel] = FileScan(path=rel, sha256="", error=f"cannot read: {exc.strerror}")
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        hit = cached.get(rel)
+        if hit is not None and hit.get("sha256") == digest:
+            try:
+                scans[rel] = FileScan.from_json(hit)
+                stats.cache_hits += 1
+                continue
+            except (KeyError, IndexError, TypeError, ValueError):
+                pass  # a damaged entry is just rescanned
+        scans[rel] = scan_source(rel, data, cfg)
+        stats.cache_misses += 1
+    if use_cache and (stats.cache_misses or len(cached) != len(scans)):
+        cache.save(root, key, scans)
+    index = TestIndex(root=root, config=cfg, files=scans, stats=stats)
+    index.stats.seconds = time.perf_counter() - started
+    return index
+
+
+def item_keywords(func: TestFunction, param: str | None) -> list[str]:
+    """The names pytest's ``-k`` matches for one item (see testindex/kexpr.py)."""
+    parts = func.file.split("/")
+    names = [*parts, *func.classes, func.name if param is None else f"{func.name}[{param}]"]
+    names.extend(func.mark_names)
+    return names
