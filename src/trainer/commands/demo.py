@@ -1,0 +1,126 @@
+"""``apr demo``: end-to-end on the bundled corpus (the Python standard library's own source).
+
+Trains a byte-level BPE tokenizer, encodes the stdlib's train and held-out
+files into shards, sizes the run to the time budget (a short calibration
+measures this machine's step time) and trains the small preset from scratch
+on CPU through the same preflight and loop as ``apr pretrain``. Nothing is
+downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from trainer.train.options import TrainOptions
+    from trainer.train.preflight import PreflightReport
+
+HELP = "tokenize the Python stdlib and train a small model on CPU for a few minutes, end to end"
+
+TOKENIZER_BYTES = 3_000_000  # BPE is trained on the first ~3 MB of train files: enough for 2048 merges
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--minutes", type=float, default=2.0, help="training time budget (default 2)")
+    parser.add_argument("--out", type=Path, default=Path("apr-demo"), help="output directory (default ./apr-demo)")
+    parser.add_argument("--model", default="tiny", help="preset to train (default tiny, ~1M parameters)")
+    parser.add_argument("--seq-length", type=int, default=128, help="tokens per sequence (default 128)")
+    parser.add_argument("--batch-size", type=int, default=16, help="sequences per step (default 16)")
+    parser.add_argument("--device", default="cpu", help="device (default cpu)")
+    parser.add_argument("--seed", type=int, default=42, help="seed (default 42)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+
+
+def _prepare_data(out: Path, vocab_size: int, say: Callable[[str], None]) -> tuple[Path, Path, Path]:
+    """Tokenizer + train/val shards under ``out`` (reused when already there)."""
+    from trainer.data.corpus import stdlib_sources
+    from trainer.data.shards import encode_corpus
+    from trainer.data.tokenizer import count_vocab, train_bpe
+
+    train_files, val_files = stdlib_sources("train"), stdlib_sources("val")
+    tok_dir, train_dir, val_dir = out / "tokenizer", out / "data" / "train", out / "data" / "val"
+    if not (tok_dir / "vocab.json").is_file() or count_vocab(tok_dir) != vocab_size:
+        subset, size = [], 0
+        for path in train_files:
+            subset.append(path)
+            size += path.stat().st_size
+            if size >= TOKENIZER_BYTES:
+                break
+        say(f"[1/3] training a {vocab_size}-token byte-level BPE on {len(subset)} stdlib files ({size / 1e6:.1f} MB)")
+        train_bpe(subset, vocab_size, tok_dir)
+    for name, files, target in (("train", train_files, train_dir), ("val", val_files, val_dir)):
+        if not (target / "manifest.json").is_file():
+            say(f"[2/3] encoding {len(files)} {name} files -> {target}")
+            encode_corpus(tok_dir, files, target, eos_policy="between", overwrite=True, progress=True)
+    return tok_dir, train_dir, val_dir
+
+
+def _seconds_per_step(report: PreflightReport, opts: TrainOptions) -> float:
+    """Median wall time of 3 real training steps (after one warm-up) of this config on this machine."""
+    import statistics
+
+    import torch
+
+    from trainer.model import LlamaForCausalLM, make_optimizer
+    from trainer.train.loop import train_step
+
+    torch.manual_seed(opts.seed)
+    model = LlamaForCausalLM(report.model_config).to(report.device.name)
+    opt = make_optimizer(model, opts.lr, 0.01)
+    x = torch.randint(0, report.model_config.vocab_size, (opts.batch_size, opts.seq_length + 1))
+    batch = [(x[:, :-1].to(report.device.name), x[:, 1:].to(report.device.name))]
+    times = []
+    for i in range(4):
+        t0 = time.perf_counter()
+        train_step(model, opt, batch, step=i, lr=opts.lr)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times[1:])
+
+
+def run(args: argparse.Namespace) -> int:
+    from trainer.config import get_preset
+    from trainer.errors import RunAborted
+    from trainer.train.loop import run_training
+    from trainer.train.options import TrainOptions
+    from trainer.train.preflight import run_preflight
+
+    out = Path(args.out)
+    log = sys.stderr if args.json else sys.stdout
+
+    def say(text: str) -> None:
+        print(text, file=log, flush=True)
+
+    config = get_preset(args.model)
+    tok_dir, train_dir, val_dir = _prepare_data(out, config.vocab_size, say)
+    run_dir = out / f"run-{time.strftime('%Y%m%d-%H%M%S')}"
+    opts = TrainOptions(
+        dataset=train_dir, tokenizer=tok_dir, run_dir=run_dir, mode="from-scratch", model=args.model,
+        num_steps=10, batch_size=args.batch_size, seq_length=args.seq_length, steps_per_epoch=10,
+        seed=args.seed, lr=1e-3, warmup_steps=1, target_val_loss=3.0, device=args.device, val_shard=val_dir,
+        val_batches=8, allow_shard_cycle=True, patience=3, min_epochs=3, progress=not args.json,
+    )
+    per_step = _seconds_per_step(run_preflight(opts.replace(run_dir=out / ".calibrate")), opts)
+    budget = max(args.minutes, 0.05) * 60
+    # ~85% of the budget for steps; evaluation and checkpoints take the rest.
+    num_steps = max(20, int(0.85 * budget / per_step))
+    steps_per_epoch = max(10, num_steps // 8)
+    opts = opts.replace(num_steps=num_steps, steps_per_epoch=steps_per_epoch, warmup_steps=max(1, num_steps // 20))
+    say(f"[3/3] training {config.name} from scratch: {num_steps} steps (~{per_step * 1000:.0f} ms each, "
+        f"budget {args.minutes:g} min), {opts.num_epochs} epochs, run dir {run_dir}")
+    report = run_preflight(opts)
+    for warning in report.warnings:
+        say(f"note: {warning}")
+    result = run_training(report)
+    if args.json:
+        sys.stdout.write(result.to_json())
+    else:
+        print(result.text_block())
+        print(f"Result:    {run_dir / 'result.json'}")
+        print(f"Loss plot: {run_dir / 'loss.png'}")
+        print(f"Checkpoints: {run_dir / 'ckpt'}")
+    return 0 if result.ok else RunAborted.exit_code

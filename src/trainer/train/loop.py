@@ -1,0 +1,325 @@
+"""The real training loop: AdamW, warmup + cosine, clipping, accumulation, eval, gates, checkpoints.
+
+One code path for CPU and CUDA. Epoch numbering: epoch N is the state after N
+trained epochs, so ``epoch-000`` (and ``val_loss_history[0]``) is the model at
+step 0, before any update, and GATE-TRAIN-005's "val[0]" is the step-0
+evaluation. Per trained epoch, in this order: evaluate on the fixed held-out
+batches -> GATE-TRAIN-007 (finite) -> GATE-TRAIN-005 (divergence) ->
+GATE-TRAIN-EVAL (plausibility) -> checkpoint + metadata + resume point ->
+CONVERGED / EARLY_STOP decision. A gate that fires leaves that epoch
+uncheckpointed and the run ABORTED (exit 4), with result.json written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from trainer.errors import RunAborted
+from trainer.train import gates
+from trainer.train.metrics import MetricsLog, device_utilisation
+from trainer.train.options import ADAM_BETAS, ADAM_EPS, GRAD_CLIP, WEIGHT_DECAY, TrainOptions
+from trainer.train.preflight import RUN_FILE, PreflightReport
+from trainer.train.result import RunResult, write_result
+from trainer.train.schedule import lr_at
+from trainer.train.state import LoopState, load_resume, safe_exp, save_epoch
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import torch
+    from rich.console import Console
+
+StepHook = Callable[[int], None]
+TRAIN_LOSS_WINDOW = 100  # metadata train_loss: mean over the epoch's last <= 100 steps (seed definition)
+EVAL_TRAIN_WINDOW = 10  # GATE-TRAIN-EVAL compares against the mean of the last <= 10 steps
+
+
+def cross_entropy_sum(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Summed next-token CE in fp32 (sums make accumulation exact regardless of micro-batch sizes)."""
+    import torch.nn.functional as F
+
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1), reduction="sum")
+
+
+def train_step(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    micro_batches: list[tuple[torch.Tensor, torch.Tensor]],
+    *,
+    step: int,
+    lr: float,
+    grad_clip: float = GRAD_CLIP,
+) -> tuple[float, float]:
+    """One optimizer step over ``micro_batches`` (gradient accumulation); returns (loss, grad_norm).
+
+    Each micro-batch's summed CE is divided by the token count of ALL
+    micro-batches, so accumulating 2 x 4 sequences gives the gradient of one
+    batch of 8. ``grad_norm`` is the real global L2 norm before clipping.
+    GATE-TRAIN-007 runs before ``optimizer.step()``: a NaN/Inf never reaches the weights.
+    """
+    import torch
+
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    optimizer.zero_grad(set_to_none=True)
+    n_tokens = sum(int(y.numel()) for _, y in micro_batches)
+    total = torch.zeros((), dtype=torch.float32, device=micro_batches[0][0].device)
+    for x, y in micro_batches:
+        loss_sum = cross_entropy_sum(model(x), y)
+        (loss_sum / n_tokens).backward()
+        total += loss_sum.detach()
+    params = [p for p in model.parameters() if p.grad is not None]
+    grad_norm = float(torch.nn.utils.clip_grad_norm_(params, grad_clip))
+    train_loss = float(total) / n_tokens
+    gates.check_finite_step(step, train_loss, grad_norm)
+    optimizer.step()
+    return train_loss, grad_norm
+
+
+def evaluate(model: torch.nn.Module, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> float:
+    """Mean CE over every token of the fixed held-out batches (the same batches each call)."""
+    import torch
+
+    was_training = model.training
+    model.eval()
+    total = 0.0
+    count = 0
+    with torch.no_grad():
+        for x, y in batches:
+            total += float(cross_entropy_sum(model(x), y))
+            count += int(y.numel())
+    model.train(was_training)
+    return total / count if count else math.nan
+
+
+def _mean_tail(values: list[float], n: int) -> float | None:
+    tail = values[-n:]
+    return sum(tail) / len(tail) if tail else None
+
+
+class _Progress:
+    """A rich progress bar on stderr (silent when disabled or not a terminal)."""
+
+    def __init__(self, enabled: bool, total: int, start: int, console: Console | None) -> None:
+        self._bar = None
+        if not enabled or total <= 0:
+            return
+        from rich.console import Console as RichConsole
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._bar = Progress(
+            TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+            TimeRemainingColumn(), console=console or RichConsole(stderr=True), transient=False,
+        )
+        self._task = self._bar.add_task("train", total=total, completed=start, info="")
+        self._bar.start()
+
+    def update(self, info: str) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, info=info)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def write_run_file(run_dir: Path, opts: TrainOptions, report: PreflightReport) -> None:
+    """run.json: the settings fingerprint a --resume must match, plus the architecture."""
+    from trainer.checkpoint.atomic import atomic_write_text
+
+    data = {"fingerprint": opts.fingerprint(), "model": report.model_config.to_dict(),
+            "device": report.device.name, "tokenizer_vocab": report.tokenizer_vocab}
+    atomic_write_text(run_dir / RUN_FILE, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def run_training(report: PreflightReport, *, console: Console | None = None,
+                 step_hook: StepHook | None = None) -> RunResult:
+    """Train as ``report.options`` says; always returns a RunResult (ABORTED included) and writes it.
+
+    ``step_hook(steps_completed)`` runs after every optimizer step; tests use it
+    to interrupt a run. ``KeyboardInterrupt`` is recorded in result.json
+    (ABORTED, gate INTERRUPTED, resumable) and re-raised.
+    """
+    import torch
+
+    from trainer.model import LlamaForCausalLM, make_optimizer
+
+    opts = report.options
+    config = report.model_config
+    reader = report.reader
+    assert reader is not None
+    run_dir = Path(opts.run_dir)
+    (run_dir / "ckpt").mkdir(parents=True, exist_ok=True)
+    if not opts.resume:
+        write_run_file(run_dir, opts, report)
+    device = torch.device(report.device.name)
+
+    torch.manual_seed(opts.seed)
+    model = LlamaForCausalLM(config)
+    if report.init_spec is not None:
+        from trainer.checkpoint.init import load_init_weights
+
+        load_init_weights(report.init_spec, model)
+    model.to(device)
+    model.train()
+    optimizer = make_optimizer(model, opts.lr, WEIGHT_DECAY, betas=ADAM_BETAS, eps=ADAM_EPS)
+    metrics = MetricsLog(run_dir / "train.jsonl")
+    patience = gates.Patience(opts.patience, opts.min_epochs)
+    regime = "from-scratch" if opts.mode == "from-scratch" else "finetune"
+    init_str = str(opts.init) if opts.init is not None else None
+    val_batches = [(x.to(device), y.to(device)) for x, y in reader.val_batches()]
+    result = RunResult(
+        status="FINISHED", detail="", target_val_loss=opts.target_val_loss, synthetic=False, init=init_str,
+        mode=opts.mode, device=report.device.name, model=config.to_dict(), vocab_size=config.vocab_size,
+        ln_vocab=math.log(config.vocab_size), seed=opts.seed, run_dir=str(run_dir),
+    )
+    state = LoopState()
+    step_losses: list[float] = []
+    progress: _Progress | None = None
+    session_start = time.perf_counter()
+    wall_before = 0.0
+
+    def checkpoint(epoch: int, meta: dict[str, object]) -> None:
+        state.wall_seconds = wall_before + (time.perf_counter() - session_start)
+        state.patience = patience.state_dict()
+        save_epoch(run_dir, epoch=epoch, model=model, config=config, optimizer=optimizer, state=state,
+                   reader_state=reader.state_dict(), metadata=meta, seed=opts.seed, init=init_str)
+
+    try:
+        if opts.resume:
+            state, reader_state = load_resume(run_dir, model, optimizer)
+            reader.load_state_dict(reader_state)
+            patience.load_state_dict(state.patience)  # type: ignore[arg-type]
+            wall_before = state.wall_seconds
+            step_losses = [float(r["train_loss"]) for r in metrics.truncate_to(state.step)]
+            result.resumed_from_epoch = state.epochs_completed
+        else:
+            val0 = evaluate(model, val_batches)
+            if not math.isfinite(val0):
+                raise RunAborted("GATE-TRAIN-007", f"NaN/Inf guard fired: NUMERICAL_INSTABILITY at step 0: "
+                                 f"val_loss={val0} before any update",
+                                 fix="the initial weights are broken; check --init or the model initialisation")
+            state.val_loss_history.append(val0)
+            state.train_loss_history.append(None)
+            if report.init_spec is None:
+                gates.check_initial_baseline(val0, config.vocab_size)
+            gates.check_non_divergence(0, state.val_loss_history, regime=regime, vocab_size=config.vocab_size)
+            patience.update(0, val0)
+            checkpoint(0, {"train_loss": None, "val_loss": val0, "train_ppl": None, "val_ppl": safe_exp(val0),
+                           "wall_seconds": 0.0, "tokens_seen": 0, "grad_norm_max": None, "lr": None})
+        result.initial_val_loss = state.initial_val_loss
+
+        stop_reason: str | None = state.stopped
+        progress = _Progress(opts.progress, opts.num_steps, state.step, console)
+        tokens_per_step = opts.tokens_per_step
+        for epoch in range(state.epochs_completed + 1, opts.num_epochs + 1):
+            if stop_reason is not None:
+                break
+            epoch_start = time.perf_counter()
+            first, last = (epoch - 1) * opts.steps_per_epoch, min(epoch * opts.steps_per_epoch, opts.num_steps)
+            epoch_losses: list[float] = []
+            grad_norm_max = 0.0
+            for step in range(first, last):
+                t0 = time.perf_counter()
+                micro = [reader.next_batch() for _ in range(opts.grad_accum)]
+                micro = [(x.to(device, non_blocking=True), y.to(device, non_blocking=True)) for x, y in micro]
+                lr = lr_at(step, lr_max=opts.lr, lr_min=opts.lr_min, warmup_steps=opts.warmup_steps,
+                            total_steps=opts.num_steps)
+                loss, grad_norm = train_step(model, optimizer, micro, step=step, lr=lr)
+                dt = max(time.perf_counter() - t0, 1e-9)
+                tps = tokens_per_step / dt
+                util = device_utilisation(report.device.name)
+                gates.check_throughput(step, tps, util)
+                state.step = step + 1
+                state.tokens_seen += tokens_per_step
+                epoch_losses.append(loss)
+                step_losses.append(loss)
+                grad_norm_max = max(grad_norm_max, grad_norm)
+                metrics.append({
+                    "step": step, "epoch": epoch, "train_loss": loss, "grad_norm": grad_norm, "lr": lr,
+                    "tokens_per_sec": tps, "gpu_util_pct": util, "tokens_seen": state.tokens_seen,
+                    "step_seconds": dt,
+                })
+                progress.update(f"loss {loss:.4f} lr {lr:.2e} {tps:,.0f} tok/s")
+                if step_hook is not None:
+                    step_hook(state.step)
+            val = evaluate(model, val_batches)
+            gates.check_finite_val(epoch, val)
+            state.val_loss_history.append(val)
+            gates.check_non_divergence(epoch, state.val_loss_history, regime=regime, vocab_size=config.vocab_size)
+            recent = _mean_tail(epoch_losses, EVAL_TRAIN_WINDOW)
+            if recent is not None:
+                gates.check_eval_plausible(epoch, val, recent)
+            train_loss = _mean_tail(epoch_losses, TRAIN_LOSS_WINDOW)
+            state.train_loss_history.append(train_loss)
+            state.epochs_completed = epoch
+            patience.update(epoch, val)
+            if gates.converged(val, opts.target_val_loss, epoch, opts.min_epochs):
+                stop_reason = "CONVERGED"
+            elif patience.should_stop(epoch):
+                stop_reason = "EARLY_STOP"
+            state.stopped = stop_reason
+            checkpoint(epoch, {
+                "train_loss": train_loss, "val_loss": val, "train_ppl": safe_exp(train_loss),
+                "val_ppl": safe_exp(val), "wall_seconds": time.perf_counter() - epoch_start,
+                "tokens_seen": state.tokens_seen, "grad_norm_max": grad_norm_max, "lr": lr,
+            })
+        final = state.val_loss_history[-1]
+        if opts.num_steps == 0:
+            result.status, result.detail = "FINISHED", "--num-steps 0: evaluated and checkpointed the step-0 model"
+        elif stop_reason == "EARLY_STOP":
+            result.status = "EARLY_STOP"
+            result.detail = (f"no val_loss improvement for {patience.bad_epochs} epoch(s) (patience "
+                             f"{opts.patience}); best {patience.best:.4f} at epoch {patience.best_epoch}")
+        elif final <= opts.target_val_loss:
+            result.status = "CONVERGED"
+            result.detail = f"val_loss {final:.4f} <= target {opts.target_val_loss:.4f}"
+        else:
+            result.status = "FINISHED"
+            result.detail = (f"all {opts.num_steps} steps ran; val_loss {final:.4f} did not reach target "
+                             f"{opts.target_val_loss:.4f}")
+    except RunAborted as exc:
+        result.status, result.gate_id, result.detail = "ABORTED", exc.gate_id, str(exc).removeprefix(
+            f"{exc.gate_id}: ")
+    except KeyboardInterrupt:
+        result.status, result.gate_id = "ABORTED", "INTERRUPTED"
+        result.detail = (f"interrupted at step {state.step}; `--resume` continues from epoch "
+                         f"{state.epochs_completed} (the last checkpoint)")
+        _finish(result, state, patience, reader.cycles, wall_before, session_start, run_dir, opts, metrics)
+        raise
+    finally:
+        if progress is not None:
+            progress.close()
+    _finish(result, state, patience, reader.cycles, wall_before, session_start, run_dir, opts, metrics)
+    return result
+
+
+def _finish(result: RunResult, state: LoopState, patience: gates.Patience, cycles: int, wall_before: float,
+            session_start: float, run_dir: Path, opts: TrainOptions, metrics: MetricsLog) -> None:
+    """Fill the result from the loop state, write result.json and loss.png."""
+    from trainer.train.plot import plot_losses
+
+    history = state.val_loss_history
+    result.val_loss_history = list(history)
+    result.train_loss_history = [v for v in state.train_loss_history if v is not None]
+    result.initial_val_loss = state.initial_val_loss
+    result.final_val_loss = history[-1] if history else None
+    if history:
+        best_epoch = min(range(len(history)), key=lambda i: history[i])
+        result.best_val_loss, result.best_epoch = history[best_epoch], best_epoch
+    result.epochs_completed = state.epochs_completed
+    result.steps_completed = state.step
+    result.tokens_seen = state.tokens_seen
+    result.wall_seconds = wall_before + (time.perf_counter() - session_start)
+    result.shard_cycles = cycles
+    result.checkpoints = list(state.checkpoints)
+    write_result(result, run_dir)
+    records = metrics.read()
+    val_steps = [min(e * opts.steps_per_epoch, opts.num_steps) for e in range(len(history))]
+    plot_losses(run_dir / "loss.png", train_steps=[int(r["step"]) + 1 for r in records],
+                train_losses=[float(r["train_loss"]) for r in records], val_steps=val_steps,
+                val_losses=list(history), title=f"apr pretrain {result.mode} ({result.status})",
+                target=opts.target_val_loss)

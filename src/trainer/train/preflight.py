@@ -1,0 +1,269 @@
+"""Gates that refuse bad input before any model is allocated (exit 3).
+
+Order (cheap first; nothing here builds a model or touches the accelerator
+beyond asking whether it exists):
+
+1. ``GATE-PREFLIGHT-ARGS``  numbers: target > 0, num_steps >= 0, steps_per_epoch > 0, ...
+2. ``GATE-GPUTRAIN-002``    an explicit cuda device without CUDA is fatal
+3. architecture: the preset (``--model``/``--vocab-size``) or, with ``--init``,
+   ``inspect_init`` (FALSIFY-APR-PRETRAIN-INIT-003/004/005, ARCH-007, INIT-ARCH-MATCH-001)
+4. ``GATE-ARCH-370M-011``   tokenizer vocab == model vocab (``<=`` under ``--init``: RELAXED)
+5. ``GATE-DATA-001``        the dataset (and ``--val-shard``) exists and holds tokens
+6. ``GATE-PREFLIGHT-TOKEN-RANGE`` (INV-PRETOK-001) no token id >= the model vocab, never clamped
+7. ``GATE-PREFLIGHT-SEQ``   seq_length <= the model's max positions
+8. ``GATE-DATA-005``        the corpus holds the held-out set and one batch (the reader)
+9. ``GATE-CORPUS-PREFLIGHT`` (FALSIFY-CORPUS-004) planned tokens vs corpus: refuse
+   unless ``--allow-shard-cycle``, which cycles with a warning
+10. ``GATE-PREFLIGHT-RUNDIR`` the run dir is writable and holds no other run unless ``--resume``
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trainer.errors import PreflightError
+from trainer.train.device import ResolvedDevice, resolve_device
+from trainer.train.options import TrainOptions
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from trainer.config import ModelConfig
+    from trainer.data.reader import WindowReader
+
+RUN_FILE = "run.json"
+RESUME_FILE = "ckpt/resume.json"
+# Files whose presence means a run dir already holds a run.
+RUN_MARKERS = (RUN_FILE, "result.json", "train.jsonl", "ckpt")
+
+
+@dataclass
+class PreflightReport:
+    """What preflight established; the loop consumes it and re-checks nothing."""
+
+    options: TrainOptions
+    device: ResolvedDevice
+    model_config: ModelConfig
+    init_spec: Any | None
+    tokenizer_vocab: int | None
+    reader: WindowReader | None
+    max_token_id: int | None = None
+    train_tokens_per_pass: int = 0
+    cycle_factor: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_run_numbers(opts: TrainOptions) -> None:
+    """GATE-PREFLIGHT-ARGS: the numbers a loop needs, each with its bound in the message."""
+    rules: list[tuple[str, object, bool, str]] = [
+        ("--target-val-loss", opts.target_val_loss, opts.target_val_loss > 0 and math.isfinite(opts.target_val_loss),
+         "> 0"),
+        ("--num-steps", opts.num_steps, opts.num_steps >= 0, ">= 0"),
+        ("--steps-per-epoch", opts.steps_per_epoch, opts.steps_per_epoch > 0, "> 0"),
+        ("--batch-size", opts.batch_size, opts.batch_size > 0, "> 0"),
+        ("--seq-length", opts.seq_length, opts.seq_length > 0, "> 0"),
+        ("--grad-accum", opts.grad_accum, opts.grad_accum > 0, "> 0"),
+        ("--lr", opts.lr, opts.lr > 0 and math.isfinite(opts.lr), "> 0"),
+        ("--warmup-steps", opts.warmup_steps, opts.warmup_steps >= 0, ">= 0"),
+        ("--val-batches", opts.val_batches, opts.val_batches > 0, "> 0"),
+        ("--patience", opts.patience, opts.patience >= 0, ">= 0"),
+        ("--min-epochs", opts.min_epochs, opts.min_epochs >= 0, ">= 0"),
+    ]
+    for flag, value, ok, bound in rules:
+        if not ok:
+            raise PreflightError("GATE-PREFLIGHT-ARGS", f"{flag} {value} is invalid: must be {bound}",
+                                 fix=f"pass a value {bound} for {flag}")
+    if opts.vocab_size is not None and opts.init is not None:
+        raise PreflightError("GATE-PREFLIGHT-ARGS",
+                             "--vocab-size conflicts with --init: the architecture comes from the checkpoint",
+                             fix="drop --vocab-size")
+    if opts.vocab_size is not None and opts.vocab_size < 1:
+        raise PreflightError("GATE-PREFLIGHT-ARGS", f"--vocab-size {opts.vocab_size} must be > 0",
+                             fix="pass the tokenizer's vocab size")
+
+
+def resolve_model_config(opts: TrainOptions) -> tuple[ModelConfig, Any | None]:
+    """The architecture: from ``--init`` (never the preset) or from ``--model``/``--vocab-size``."""
+    if opts.init is not None:
+        from trainer.checkpoint.init import inspect_init
+
+        spec = inspect_init(opts.init)
+        return spec.config, spec
+    from trainer.config import get_preset
+
+    overrides = {"vocab_size": opts.vocab_size} if opts.vocab_size is not None else {}
+    return get_preset(opts.model, **overrides), None
+
+
+def check_vocab(tokenizer_vocab: int, model_vocab: int, *, relaxed: bool, tokenizer: str, model: str) -> None:
+    """GATE-ARCH-370M-011: ``==`` from scratch; RELAXED ``<=`` when the model comes from ``--init``.
+
+    Under ``--init`` a smaller tokenizer is fine (Qwen: 151,665 ids vs 151,936
+    embedding rows); a larger one would index embedding rows that do not exist.
+    """
+    if relaxed:
+        if tokenizer_vocab > model_vocab:
+            raise PreflightError(
+                "GATE-ARCH-370M-011-RELAXED",
+                f"violated (FALSIFY-APR-PRETRAIN-ARCH-010): tokenizer vocab_size ({tokenizer_vocab}) > "
+                f"init model vocab_size ({model_vocab}) [tokenizer {tokenizer}, init {model}]: ids "
+                f"{model_vocab}..{tokenizer_vocab - 1} would be OOB (out-of-bounds) embedding rows",
+                fix="use the tokenizer that ships with the init checkpoint (RELAXED gate: tokenizer <= model)",
+            )
+        return
+    if tokenizer_vocab != model_vocab:
+        raise PreflightError(
+            "GATE-ARCH-370M-011",
+            f"INV-ARCH-370M-006 violated: tokenizer vocab_size ({tokenizer_vocab}) != model vocab_size "
+            f"({model_vocab}) [tokenizer {tokenizer}, model {model}]",
+            fix=f"retrain the tokenizer with --vocab-size {model_vocab}, or build the model for this tokenizer "
+            f"(--vocab-size {tokenizer_vocab}); the tokenizer and model contracts move in lockstep",
+        )
+
+
+def check_token_range(max_token_id: int, model_vocab: int, dataset: Path) -> None:
+    """GATE-PREFLIGHT-TOKEN-RANGE (INV-PRETOK-001): every id < V. Never clamped or remapped."""
+    if max_token_id >= model_vocab:
+        raise PreflightError(
+            "GATE-PREFLIGHT-TOKEN-RANGE",
+            f"INV-PRETOK-001 violated: dataset {dataset} holds token id {max_token_id} >= model vocab_size "
+            f"{model_vocab} (ids must lie in [0, {model_vocab - 1}])",
+            fix="re-encode the corpus with the tokenizer that matches the model (`apr tokenize encode-corpus`)",
+        )
+
+
+def check_seq_length(seq_length: int, max_positions: int, model: str) -> None:
+    """GATE-PREFLIGHT-SEQ: rotary tables are sized for ``max_position_embeddings``."""
+    if seq_length > max_positions:
+        raise PreflightError(
+            "GATE-PREFLIGHT-SEQ",
+            f"--seq-length {seq_length} exceeds model {model} max_position_embeddings {max_positions}",
+            fix=f"pass --seq-length <= {max_positions}",
+        )
+
+
+def check_corpus_budget(
+    *, planned_batches: int, batches_per_pass: int, batch_tokens: int, allow_cycle: bool
+) -> tuple[float, str | None]:
+    """GATE-CORPUS-PREFLIGHT (FALSIFY-CORPUS-004): planned tokens vs one pass over the corpus.
+
+    Returns ``(factor, warning)``. Over budget without ``--allow-shard-cycle`` is
+    a refusal; with it, a warning (the reader then cycles, logging
+    GATE-TRAIN-EXHAUST at the first wrap; it never emits placeholder losses).
+    """
+    planned = planned_batches * batch_tokens
+    available = batches_per_pass * batch_tokens
+    factor = planned / available if available else math.inf
+    if planned <= available:
+        return factor, None
+    text = (
+        f"planned_tokens={planned} exceeds corpus train tokens per pass={available} (factor {factor:.2f}x; "
+        f"{planned_batches} batches planned, {batches_per_pass} per pass)"
+    )
+    if not allow_cycle:
+        raise PreflightError(
+            "GATE-CORPUS-PREFLIGHT",
+            f"FALSIFY-CORPUS-004: {text}",
+            fix="add data, lower --num-steps/--batch-size/--grad-accum, or pass --allow-shard-cycle to repeat it",
+        )
+    return factor, f"GATE-CORPUS-PREFLIGHT: {text}; cycling the corpus because --allow-shard-cycle was given"
+
+
+def check_run_dir(run_dir: Path, *, resume: bool) -> None:
+    """GATE-PREFLIGHT-RUNDIR: writable; empty of other runs unless ``--resume`` (which needs one)."""
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise PreflightError("GATE-PREFLIGHT-RUNDIR", f"--run-dir {run_dir} exists and is not a directory",
+                             fix="pass a directory path")
+    probe = run_dir
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise PreflightError("GATE-PREFLIGHT-RUNDIR", f"--run-dir {run_dir} is not writable ({probe} denies writes)",
+                             fix="choose a writable --run-dir")
+    found = [m for m in RUN_MARKERS if (run_dir / m).exists()]
+    if resume:
+        if not (run_dir / RESUME_FILE).is_file():
+            raise PreflightError(
+                "GATE-PREFLIGHT-RUNDIR",
+                f"--resume: {run_dir} holds no checkpoint to resume ({RESUME_FILE} missing"
+                + (f"; found {', '.join(found)}" if found else "") + ")",
+                fix="drop --resume to start a new run, or point --run-dir at an interrupted run",
+            )
+        return
+    if found:
+        raise PreflightError(
+            "GATE-PREFLIGHT-RUNDIR",
+            f"--run-dir {run_dir} already holds a run (found {', '.join(found)})",
+            fix="pass --resume to continue it, or choose an empty --run-dir",
+        )
+
+
+def check_resume_matches(run_dir: Path, opts: TrainOptions) -> None:
+    """GATE-PREFLIGHT-RESUME: a resumed run must use the settings of the run it continues."""
+    try:
+        recorded = json.loads((Path(run_dir) / RUN_FILE).read_text(encoding="utf-8"))["fingerprint"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise PreflightError("GATE-PREFLIGHT-RESUME", f"--resume: cannot read {Path(run_dir) / RUN_FILE} ({exc})",
+                             fix="start a new run in an empty --run-dir") from None
+    current = json.loads(json.dumps(opts.fingerprint()))
+    diffs = [f"{k}: was {recorded.get(k)!r}, now {current[k]!r}" for k in current if recorded.get(k) != current[k]]
+    if diffs:
+        raise PreflightError(
+            "GATE-PREFLIGHT-RESUME",
+            f"--resume with different settings than the interrupted run ({'; '.join(diffs)})",
+            fix="repeat the original command line plus --resume",
+        )
+
+
+def run_preflight(opts: TrainOptions) -> PreflightReport:
+    """Every refusal that can happen before allocation, in the documented order."""
+    check_run_numbers(opts)
+    device = resolve_device(opts.device)
+    if opts.tokenizer is None or opts.dataset is None:
+        missing = "--dataset" if opts.dataset is None else "--tokenizer"
+        raise PreflightError("GATE-PREFLIGHT-ARGS", f"{missing} is required for a real run",
+                             fix=f"pass {missing} (or --synthetic for a scripted dry run)")
+    config, spec = resolve_model_config(opts)
+    from trainer.data.reader import WindowReader
+    from trainer.data.shards import ShardSet
+    from trainer.data.tokenizer import count_vocab
+
+    tok_vocab = count_vocab(opts.tokenizer)
+    model_desc = str(opts.init) if spec is not None else f"preset {config.name}"
+    check_vocab(tok_vocab, config.vocab_size, relaxed=spec is not None, tokenizer=str(opts.tokenizer),
+                model=model_desc)
+    shards = ShardSet.open(opts.dataset)
+    val_shards = ShardSet.open(opts.val_shard) if opts.val_shard is not None else None
+    max_id = shards.max_token_id()
+    check_token_range(max_id, config.vocab_size, opts.dataset)
+    if val_shards is not None:
+        check_token_range(val_shards.max_token_id(), config.vocab_size, opts.val_shard)  # type: ignore[arg-type]
+    check_seq_length(opts.seq_length, config.max_position_embeddings, model_desc)
+    reader = WindowReader(shards, opts.seq_length, opts.batch_size, opts.seed, opts.val_batches, val_shards)
+    factor, warning = check_corpus_budget(
+        planned_batches=opts.num_steps * opts.grad_accum,
+        batches_per_pass=reader.batches_per_epoch,
+        batch_tokens=opts.batch_size * opts.seq_length,
+        allow_cycle=opts.allow_shard_cycle,
+    )
+    check_run_dir(opts.run_dir, resume=opts.resume)
+    if opts.resume:
+        check_resume_matches(opts.run_dir, opts)
+    warnings = [warning] if warning else []
+    if device.name == "cpu" and opts.device == "auto":
+        warnings.append(f"device {device.note}")
+    if spec is None and opts.mode == "finetune":
+        warnings.append("--mode finetune without --init trains randomly initialised weights with fine-tune "
+                        "defaults (epoch-0 cap 10.0); use --mode from-scratch or pass --init")
+    if opts.num_steps and opts.warmup_steps >= opts.num_steps:
+        warnings.append(f"--warmup-steps {opts.warmup_steps} >= --num-steps {opts.num_steps}: the learning rate "
+                        f"never reaches its peak {opts.lr:.2e}")
+    return PreflightReport(
+        options=opts, device=device, model_config=config, init_spec=spec, tokenizer_vocab=tok_vocab,
+        reader=reader, max_token_id=max_id, train_tokens_per_pass=reader.tokens_per_epoch,
+        cycle_factor=factor, warnings=warnings,
+    )

@@ -1,0 +1,62 @@
+"""Tiny, learnable corpora and argv builders for the ``apr pretrain`` tests.
+
+The corpus is a vocab-sized set of short "sentences" repeated in a seeded
+order: learnable in a few dozen steps by the ``tiny`` preset, yet not
+trivially constant, so losses move and gates see realistic traces.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+VOCAB = 256
+SEQ = 16
+BATCH = 4
+
+
+def write_vocab(directory: Path, vocab_size: int = VOCAB) -> Path:
+    """A tokenizer dir holding only vocab.json (valid for training, as in the seed)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "vocab.json").write_text(json.dumps({f"t{i}": i for i in range(vocab_size)}), encoding="utf-8")
+    return directory
+
+
+def learnable_tokens(n_tokens: int, vocab_size: int = VOCAB, seed: int = 0) -> np.ndarray:
+    """``n_tokens`` ids < vocab_size: 32 fixed 12-token phrases in a seeded random order."""
+    rng = np.random.default_rng(seed)
+    phrases = rng.integers(0, vocab_size, size=(32, 12))
+    order = rng.integers(0, len(phrases), size=n_tokens // 12 + 1)
+    return phrases[order].reshape(-1)[:n_tokens].astype(np.uint32)
+
+
+def write_shards(directory: Path, tokens: np.ndarray, per_shard: int | None = None) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    per_shard = per_shard or len(tokens)
+    for i, start in enumerate(range(0, len(tokens), per_shard)):
+        tokens[start : start + per_shard].astype("<u4").tofile(directory / f"shard-{i:05d}.bin")
+    return directory
+
+
+def make_data(root: Path, *, n_tokens: int = 12_000, vocab_size: int = VOCAB, seed: int = 0) -> tuple[Path, Path]:
+    """(dataset dir, tokenizer dir) under ``root``."""
+    ds = write_shards(root / "shards", learnable_tokens(n_tokens, vocab_size, seed))
+    tok = write_vocab(root / "tok", vocab_size)
+    return ds, tok
+
+
+def argv(ds: Path, tok: Path, run_dir: Path, *extra: str, **flags: object) -> list[str]:
+    """``apr pretrain`` argv for the tiny preset; ``flags`` override (``num_steps=4`` -> ``--num-steps 4``)."""
+    base: dict[str, object] = {
+        "mode": "from-scratch", "model": "tiny", "vocab_size": VOCAB, "num_steps": 6, "batch_size": BATCH,
+        "seq_length": SEQ, "steps_per_epoch": 2, "val_batches": 2, "lr": 3e-3, "warmup_steps": 2,
+        "device": "cpu", "min_epochs": 1,
+    }
+    base.update(flags)
+    out = ["pretrain", "--dataset", str(ds), "--tokenizer", str(tok), "--run-dir", str(run_dir)]
+    for key, value in base.items():
+        if value is not None:
+            out += [f"--{key.replace('_', '-')}", str(value)]
+    return [*out, "--no-progress", *extra]
