@@ -270,7 +270,7 @@ class ModelConfig:
             rope_theta=float(rope_theta),
             rms_norm_eps=float(d.get("rms_norm_eps", 1e-6)),
             attention_bias=family == "qwen2",
-            tie_word_embeddings=bool(d.get("tie_word_embeddings", family != "llama")),
+            tie_word_embeddings=bool(d.get("tie_word_embeddings", False)),  # transformers default
         )
 
     # ------------------------------------------------------------ APR metadata
