@@ -34,7 +34,7 @@ class ScaffoldTarget:
     line: int
 
 
-def test_name_for(falsifier_id: str) -> str:
+def scaffold_test_name(falsifier_id: str) -> str:
     """``FALSIFY-APR-PRETRAIN-INIT-006`` -> ``test_falsify_apr_pretrain_init_006`` (a valid identifier)."""
     name = re.sub(r"[^0-9a-zA-Z]+", "_", falsifier_id).strip("_").lower() or "unnamed"
     name = f"test_{name}"
@@ -43,7 +43,7 @@ def test_name_for(falsifier_id: str) -> str:
 
 def node_id_for(test_file: str, falsifier_id: str) -> str:
     """The pytest node ID a contract should cite once the scaffold is written."""
-    return f"{test_file}::{test_name_for(falsifier_id)}"
+    return f"{test_file}::{scaffold_test_name(falsifier_id)}"
 
 
 def _pyliteral(text: str) -> str:
@@ -65,7 +65,7 @@ def render_scaffold(targets: Sequence[ScaffoldTarget], contract_path: str,
         "import pytest",
     ]
     for target in targets:
-        name = test_name_for(target.falsifier_id)
+        name = scaffold_test_name(target.falsifier_id)
         if name in taken:
             continue
         taken.add(name)
