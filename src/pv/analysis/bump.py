@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pv.analysis import gitrev
+from pv.analysis import codes, gitrev
 from pv.analysis.diff import ContractDiff, contract_version, diff_raw, effective_required
 from pv.analysis.source import TextContract
 from pv.diagnostics import Diagnostic, Severity
@@ -78,7 +78,7 @@ def check_contract(doc: Any, old: TextContract, base_label: str) -> tuple[Contra
     data = {"base": base_label, "required": diff.required.label, "old_version": str(diff.old_version)}
     if declared is None or declared.value == 0:
         out.append(Diagnostic(
-            "PV-DIFF-001", Severity.ERROR,
+            codes.DIFF_NO_BUMP, Severity.ERROR,
             f"content changed since {base_label} ({summary}) but the version went "
             f"{diff.old_version!r} -> {diff.new_version!r}; this change needs a {needed.label} bump",
             str(doc.path), line, col,
@@ -87,7 +87,7 @@ def check_contract(doc: Any, old: TextContract, base_label: str) -> tuple[Contra
         return diff, out
     if declared < needed:
         out.append(Diagnostic(
-            "PV-DIFF-002", Severity.ERROR,
+            codes.DIFF_SMALL_BUMP, Severity.ERROR,
             f"version {diff.old_version} -> {diff.new_version} is a {declared.label} bump but the change "
             f"since {base_label} needs {needed.label} ({_reason(diff)})",
             str(doc.path), line, col,
@@ -96,7 +96,7 @@ def check_contract(doc: Any, old: TextContract, base_label: str) -> tuple[Contra
     if new_version not in changelog_versions(raw):
         cl_line, cl_col = doc.locate(("metadata", "changelog"))
         out.append(Diagnostic(
-            "PV-DIFF-003", Severity.ERROR,
+            codes.DIFF_NO_CHANGELOG, Severity.ERROR,
             f"version {new_version} has no changelog entry (content changed since {base_label})",
             str(doc.path), cl_line, cl_col,
             hint=f"add a metadata.changelog entry for {new_version} saying what changed", data=data))

@@ -42,6 +42,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pv.analysis import codes
 from pv.analysis.graph import ContractGraph, build_graph
 from pv.analysis.source import ContractDoc, raw_mapping, read_text
 from pv.diagnostics import Diagnostic, Severity
@@ -326,7 +327,7 @@ def conflict_diagnostics(conflicts: Iterable[Conflict]) -> list[Diagnostic]:
     for c in conflicts:
         a, b = c.first, c.second
         out.append(Diagnostic(
-            code="PV-CONST-001",
+            code=codes.CONST_CONFLICT,
             severity=Severity.ERROR,
             message=(
                 f"{a.name} = {a.render_value()} here ({a.where}) but {b.render_value()} in "

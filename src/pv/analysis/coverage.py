@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pv.analysis import codes
 from pv.analysis.scaffold import ScaffoldIndex
 from pv.analysis.source import raw_mapping
 from pv.diagnostics import Diagnostic, Severity
@@ -254,17 +255,17 @@ def audit_diagnostics(report: Sequence[ContractCoverage]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for c in report:
         if not c.falsifiers:
-            out.append(Diagnostic("PV-COV-003", Severity.WARNING, "contract has no falsifiers", c.path, 1, 1,
+            out.append(Diagnostic(codes.COV_NO_FALSIFIERS, Severity.WARNING, "contract has no falsifiers", c.path, 1, 1,
                                   hint="add falsification_tests (or gates/invariants) that could prove it wrong"))
         if c.equations and not c.obligations:
-            out.append(Diagnostic("PV-COV-004", Severity.WARNING,
+            out.append(Diagnostic(codes.COV_NO_OBLIGATIONS, Severity.WARNING,
                                   f"{c.equations} equation(s) but no proof_obligations", c.path, 1, 1,
                                   hint="state what must hold of the equations as proof_obligations"))
         for o in c.obligations:
             if not o.falsifiers:
                 kani = f" (Kani: {', '.join(o.kani)})" if o.kani else ""
                 out.append(Diagnostic(
-                    "PV-COV-001", Severity.WARNING, f"obligation '{o.key}' is covered by no falsifier{kani}",
+                    codes.COV_OBLIGATION, Severity.WARNING, f"obligation '{o.key}' is covered by no falsifier{kani}",
                     o.path, o.line, o.col,
                     hint=f"list it in a falsifier's obligations: [{o.key}]",
                     data={"obligation": o.key}))
@@ -272,7 +273,7 @@ def audit_diagnostics(report: Sequence[ContractCoverage]) -> list[Diagnostic]:
             if f.kind in (TEST, EVIDENCE):
                 continue
             out.append(Diagnostic(
-                "PV-COV-002", Severity.WARNING, f"{f.id} has no test: {f.reason}", f.path, f.line, f.col,
+                codes.COV_FALSIFIER, Severity.WARNING, f"{f.id} has no test: {f.reason}", f.path, f.line, f.col,
                 hint="write the test (pv scaffold writes a failing skeleton) and cite its node ID",
                 data={"falsifier": f.id, "kind": f.kind}))
     return sorted(out, key=Diagnostic.sort_key)

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pv.analysis import codes
 from pv.analysis.source import ContractDoc, KeyPath, metadata_of, raw_mapping, stem_of
 from pv.diagnostics import Diagnostic, Severity
 
@@ -232,7 +233,7 @@ def cycle_diagnostics(graph: ContractGraph) -> list[Diagnostic]:
             if e.source == cycle[0] and e.target == cycle[1] and e.kind in DEPENDENCY_KINDS
         )
         out.append(Diagnostic(
-            code="PV-GRAPH-001",
+            code=codes.GRAPH_CYCLE,
             severity=Severity.ERROR,
             message="dependency cycle: " + " -> ".join(cycle),
             path=graph.nodes[cycle[0]],

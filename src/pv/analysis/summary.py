@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pv.analysis import codes
 from pv.analysis.coverage import TEST, reference_kind
 from pv.analysis.source import raw_mapping, read_text
 from pv.diagnostics import Diagnostic, Severity
@@ -44,7 +45,7 @@ def summary_diagnostics(doc: Any) -> list[Diagnostic]:
         if isinstance(claimed, int) and not isinstance(claimed, bool) and claimed != n_obl:
             line, col = doc.locate(("verification_summary", "total_obligations"))
             out.append(Diagnostic(
-                "PV-CONST-002", Severity.ERROR,
+                codes.CONST_SUMMARY, Severity.ERROR,
                 f"verification_summary says total_obligations: {claimed} but the contract has {n_obl} "
                 "proof_obligations", str(doc.path), line, col,
                 hint=f"write total_obligations: {n_obl} (or add the missing obligations)",
@@ -53,7 +54,7 @@ def summary_diagnostics(doc: Any) -> list[Diagnostic]:
         if isinstance(claimed, int) and not isinstance(claimed, bool) and claimed != tested:
             line, col = doc.locate(("verification_summary", "tested"))
             out.append(Diagnostic(
-                "PV-CONST-002", Severity.ERROR,
+                codes.CONST_SUMMARY, Severity.ERROR,
                 f"verification_summary says tested: {claimed} but {tested} of {len(views)} falsifiers are "
                 "bound to a test", str(doc.path), line, col,
                 hint=f"write tested: {tested}; pv computes this, so consider dropping the hand-typed count",
@@ -71,7 +72,7 @@ def summary_diagnostics(doc: Any) -> list[Diagnostic]:
                     continue
                 line, col = _position_of(doc, text, ("qa_gate", field_name), match.group(0))
                 out.append(Diagnostic(
-                    "PV-CONST-003", Severity.ERROR,
+                    codes.CONST_QA_GATE, Severity.ERROR,
                     f"qa_gate.{field_name} says \"{match.group(0)}\" but {ship} of {len(views)} falsifiers "
                     "are ship-blocking", str(doc.path), line, col,
                     hint=f"say {ship}, or change the falsifiers' ship_blocking flags",
