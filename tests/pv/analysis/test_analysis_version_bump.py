@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import git, load
 
+from conftest import git, load
 from pv.analysis.bump import changelog_versions, check_version_bumps
 
 BASE = """\
