@@ -159,6 +159,12 @@ def _diagnostic(err: dict[str, Any], path: KeyPath, display: str, parsed: Parsed
         expected = err.get("ctx", {}).get("expected", "")
         return Diagnostic(codes.SCH_ENUM, Severity.ERROR, f"{where} is {value!r}; expected {expected}",
                           display, line, col, hint="use one of the listed values")
+    ctx = err.get("ctx", {})
+    bounds = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
+    if etype in bounds:
+        limit = next(iter(ctx.values()), "?")
+        return Diagnostic(codes.SCH_INVALID, Severity.ERROR, f"{where} is {value!r}; it must be {bounds[etype]} {limit}",
+                          display, line, col)
     msg = str(err.get("msg", etype))
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]

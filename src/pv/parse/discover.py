@@ -27,14 +27,11 @@ class Discovery:
 
 
 def display_path(path: Path, root: Path) -> str:
-    """The path as diagnostics show it: relative to the project root when inside it."""
+    """The path as diagnostics show it: relative to the project root when inside it, else absolute."""
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
-        try:
-            return Path(os.path.relpath(path)).as_posix()
-        except ValueError:
-            return path.as_posix()
+        return path.as_posix()
 
 
 def discover(paths: list[str | Path], root: Path) -> Discovery:

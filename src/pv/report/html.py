@@ -13,13 +13,13 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-RUNG_NAMES: tuple[str, ...] = ("DRAFT", "PARTIAL_ALGORITHM_LEVEL", "FUNCTIONAL", "DISCHARGED")
-_RUNG_LABEL = {"DRAFT": "Draft", "PARTIAL_ALGORITHM_LEVEL": "Partial", "FUNCTIONAL": "Functional",
+RUNG_NAMES: tuple[str, ...] = ("INVALID", "DRAFT", "PARTIAL_ALGORITHM_LEVEL", "FUNCTIONAL", "DISCHARGED")
+_RUNG_LABEL = {"INVALID": "Invalid", "DRAFT": "Draft", "PARTIAL_ALGORITHM_LEVEL": "Partial", "FUNCTIONAL": "Functional",
                "DISCHARGED": "Discharged"}
 
 _CSS = """
 :root{--fg:#1d2330;--muted:#5b6474;--line:#d9dee7;--bg:#f6f7fa;--card:#fff;
---DRAFT:#6b7280;--PARTIAL_ALGORITHM_LEVEL:#b45309;--FUNCTIONAL:#1d4ed8;--DISCHARGED:#15803d;--bad:#b91c1c}
+--INVALID:#7f1d1d;--DRAFT:#6b7280;--PARTIAL_ALGORITHM_LEVEL:#b45309;--FUNCTIONAL:#1d4ed8;--DISCHARGED:#15803d;--bad:#b91c1c}
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
 color:var(--fg);background:var(--bg)}header{background:#111827;color:#fff;padding:18px 28px}
 header h1{margin:0 0 4px;font-size:20px}header p{margin:0;color:#c7cdd8;font-size:13px}
@@ -29,7 +29,7 @@ border-radius:8px;padding:14px 16px;margin:0 0 18px}h2{font-size:16px;margin:0 0
 padding:8px 14px;min-width:120px}.tile b{display:block;font-size:22px}
 .badge{display:inline-block;padding:1px 8px;border-radius:999px;color:#fff;font-size:12px;font-weight:600;
 white-space:nowrap}.badge.none{background:#9ca3af}
-.badge.DRAFT{background:var(--DRAFT)}.badge.PARTIAL_ALGORITHM_LEVEL{background:var(--PARTIAL_ALGORITHM_LEVEL)}
+.badge.INVALID{background:var(--INVALID)}.badge.DRAFT{background:var(--DRAFT)}.badge.PARTIAL_ALGORITHM_LEVEL{background:var(--PARTIAL_ALGORITHM_LEVEL)}
 .badge.FUNCTIONAL{background:var(--FUNCTIONAL)}.badge.DISCHARGED{background:var(--DISCHARGED)}
 .badge.over{background:#fff;color:var(--bad);border:1.5px solid var(--bad)}
 .filters{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin-bottom:12px}

@@ -1,0 +1,178 @@
+"""Safe YAML loading: positions, duplicate keys, and every kind of bad input, each with its code."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from pv.checks import codes
+from pv.parse.yamlload import load_file, parse_text
+
+MB = 1024 * 1024
+
+
+def only(diags):  # type: ignore[no-untyped-def]
+    assert len(diags) == 1, [d.render() for d in diags]
+    return diags[0]
+
+
+def test_positions_of_nested_values_and_keys() -> None:
+    parsed, diags = parse_text("a: 1\nb:\n  - x\n  - {c: 2}\n", "f.yaml")
+    assert diags == [] and parsed is not None
+    assert parsed.data == {"a": 1, "b": ["x", {"c": 2}]}
+    assert parsed.locate(("b", 1, "c")) == (4, 9)
+    assert parsed.locate_key(("b", 1, "c")) == (4, 6)
+    assert parsed.locate(("b", 0)) == (3, 5)
+    # A path that does not exist falls back to its nearest ancestor.
+    assert parsed.locate(("b", 1, "missing")) == (4, 5)
+
+
+def test_duplicate_key_is_reported_at_the_second_occurrence() -> None:
+    parsed, diags = parse_text("a: 1\nb: 2\na: 3\n", "f.yaml")
+    d = only(diags)
+    assert d.code == codes.YAML_DUPKEY and (d.line, d.col) == (3, 1)
+    assert "first at line 1" in d.message
+    assert parsed is not None
+
+
+def test_nested_duplicate_key() -> None:
+    _, diags = parse_text("m:\n  k: 1\n  j: 2\n  k: 3\n", "f.yaml")
+    assert [(d.code, d.line, d.col) for d in diags] == [(codes.YAML_DUPKEY, 4, 3)]
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "# only a comment\n", "---\n", "~\n", "null\n"])
+def test_empty_document(text: str) -> None:
+    parsed, diags = parse_text(text, "f.yaml")
+    assert parsed is None and only(diags).code == codes.YAML_EMPTY
+
+
+def test_syntax_error_points_at_the_problem() -> None:
+    parsed, diags = parse_text("a: 1\nb: [1, 2\nc: 3\n", "f.yaml")
+    d = only(diags)
+    assert parsed is None and d.code == codes.YAML_SYNTAX and d.line == 3
+
+
+def test_python_object_tag_is_refused_and_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    text = f"a: !!python/object/apply:os.system ['touch {marker}']\n"
+    parsed, diags = parse_text(text, "f.yaml")
+    d = only(diags)
+    assert parsed is None and d.code == codes.YAML_TAG and (d.line, d.col) == (1, 4)
+    assert "python/object" in d.message
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("text", ["a: !custom x\n", "a: !!set {x, y}\n", "a: !!binary aGVsbG8=\n",
+                                  "a: !!python/name:os.system\n"])
+def test_other_tags_are_refused(text: str) -> None:
+    parsed, diags = parse_text(text, "f.yaml")
+    assert parsed is None and only(diags).code == codes.YAML_TAG
+
+
+def test_standard_tags_are_plain_data() -> None:
+    parsed, diags = parse_text("a: !!str 12\nb: !!int '7'\nc: 2026-05-05\nd: yes\ne: 1.5\nf: ~\n", "f.yaml")
+    assert diags == [] and parsed is not None
+    assert parsed.data == {"a": "12", "b": 7, "c": "2026-05-05", "d": True, "e": 1.5, "f": None}
+
+
+def _billion_laughs(levels: int = 9) -> str:
+    text = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    prev = "a"
+    for name in "bcdefghijklmnop"[: levels - 1]:
+        text += f"{name}: &{name} [" + ",".join(["*" + prev] * 9) + "]\n"
+        prev = name
+    return text
+
+
+def test_billion_laughs_is_refused_fast_with_bounded_memory() -> None:
+    text = _billion_laughs()
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    parsed, diags = parse_text(text, "bomb.yaml")
+    elapsed = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    d = only(diags)
+    assert parsed is None and d.code == codes.YAML_BOMB
+    assert "alias" in d.message
+    assert elapsed < 2.0, elapsed
+    assert peak < 64 * MB, peak
+
+
+def test_modest_alias_use_is_fine() -> None:
+    parsed, diags = parse_text("base: &b {x: 1, y: 2}\none: *b\ntwo:\n  <<: *b\n  y: 3\n", "f.yaml")
+    assert diags == [] and parsed is not None
+    assert parsed.data["one"] == {"x": 1, "y": 2}
+    assert parsed.data["two"] == {"x": 1, "y": 3}  # explicit keys win over merged ones
+
+
+def test_recursive_alias_is_refused() -> None:
+    parsed, diags = parse_text("a: &a [1, *a]\n", "f.yaml")
+    assert parsed is None and only(diags).code == codes.YAML_RECURSIVE
+
+
+def test_deep_nesting_is_refused_not_a_crash() -> None:
+    parsed, diags = parse_text("a: " + "[" * 3000 + "]" * 3000 + "\n", "f.yaml")
+    assert parsed is None and only(diags).code == codes.YAML_BOMB
+
+
+def test_several_documents_are_refused() -> None:
+    parsed, diags = parse_text("a: 1\n---\nb: 2\n", "f.yaml")
+    d = only(diags)
+    assert parsed is None and d.code == codes.YAML_MULTI_DOC and d.line == 3
+
+
+def test_complex_key_is_refused() -> None:
+    parsed, diags = parse_text("? [a, b]\n: 1\n", "f.yaml")
+    assert parsed is None and only(diags).code == codes.YAML_COMPLEX_KEY
+
+
+def test_keys_stay_as_written() -> None:
+    parsed, _ = parse_text("yes: 1\n7: 2\n0.5b: 3\n", "f.yaml")
+    assert parsed is not None and list(parsed.data) == ["yes", "7", "0.5b"]
+
+
+# ---- files -----------------------------------------------------------------------------
+
+
+def test_non_utf8_bytes_name_the_place(tmp_path: Path) -> None:
+    f = tmp_path / "latin1.yaml"
+    f.write_bytes(b"metadata:\n  description: caf\xe9\n")
+    parsed, diags = load_file(f, "latin1.yaml", MB)
+    d = only(diags)
+    assert parsed is None and d.code == codes.YAML_ENCODING
+    assert (d.line, d.col) == (2, 19) and "0xe9" in d.message
+
+
+def test_binary_file_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "blob.yaml"
+    f.write_bytes(bytes(range(256)) * 4)
+    parsed, diags = load_file(f, "blob.yaml", MB)
+    assert parsed is None and only(diags).code == codes.YAML_BINARY
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    f = tmp_path / "empty.yaml"
+    f.write_bytes(b"")
+    parsed, diags = load_file(f, "empty.yaml", MB)
+    assert parsed is None and only(diags).code == codes.YAML_EMPTY
+
+
+def test_size_cap_refuses_before_parsing(tmp_path: Path) -> None:
+    f = tmp_path / "big.yaml"
+    f.write_text("a: " + "x" * 5000 + "\n")
+    parsed, diags = load_file(f, "big.yaml", 1000)
+    d = only(diags)
+    assert parsed is None and d.code == codes.YAML_TOO_LARGE and "1,000" in d.message
+    parsed, diags = load_file(f, "big.yaml", 10_000)
+    assert parsed is not None and diags == []
+
+
+def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    f = tmp_path / "bom.yaml"
+    f.write_bytes("\ufeffa: 1\n".encode())
+    parsed, diags = load_file(f, "bom.yaml", MB)
+    assert diags == [] and parsed is not None and parsed.data == {"a": 1}
