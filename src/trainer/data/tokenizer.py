@@ -95,7 +95,8 @@ def train_bpe(inputs: Iterable[str | Path], vocab_size: int, out_dir: str | Path
             "GATE-BPE-001",
             f"the corpus ({len(files)} file(s)) only supports {got} tokens, not the requested {vocab_size} "
             f"(pairs seen fewer than {min_frequency} times are never merged)",
-            fix=f"add more text or pass --vocab-size {got}",
+            fix=(f"add more text{', pass --min-frequency 1' if min_frequency > 1 else ''}"
+                 f" or pass --vocab-size {got}"),
         )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

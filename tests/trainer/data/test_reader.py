@@ -39,6 +39,7 @@ def _positions(batches: list[tuple[torch.Tensor, torch.Tensor]]) -> set[int]:
     return out
 
 
+@pytest.mark.falsifies("GATE-DATA-002")
 def test_batches_are_shifted_windows_of_the_stream(stream_ds: Path) -> None:
     reader = WindowReader(stream_ds, SEQ, 4, seed=1, val_batches=2)
     x, y = reader.next_batch()
@@ -121,6 +122,7 @@ def test_resume_refuses_state_from_other_data_or_config(stream_ds: Path, write_s
         smaller.load_state_dict(state)
 
 
+@pytest.mark.falsifies("GATE-DATA-002")
 def test_each_epoch_visits_every_training_window_once(write_shards: Callable[..., Path]) -> None:
     ds = write_shards(np.arange(8 * 40))  # 40 windows: 8 val + 32 train = 8 batches of 4
     reader = WindowReader(ds, SEQ, 4, seed=5, val_batches=2)

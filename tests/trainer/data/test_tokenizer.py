@@ -31,7 +31,7 @@ def roundtrip(tokenizer, text: str) -> str:  # type: ignore[no-untyped-def]
     return tokenizer.decode(tokenizer.encode(text, add_special_tokens=False).ids, skip_special_tokens=False)
 
 
-@pytest.mark.falsifies("GATE-BPE-001")
+@pytest.mark.falsifies("GATE-BPE-001", "INV-BPE-001")
 def test_train_bpe_vocab_size_is_exact(tokenizer_dir: Path) -> None:
     tok = load_tokenizer(tokenizer_dir)
     vocab = json.loads((tokenizer_dir / "vocab.json").read_text(encoding="utf-8"))
@@ -58,7 +58,7 @@ def test_train_bpe_refuses_corpus_too_small_for_vocab(tmp_path: Path) -> None:
     assert err.value.gate_id == "GATE-BPE-001" and "5000" in message and "--vocab-size" in message
 
 
-@pytest.mark.falsifies("GATE-BPE-002")
+@pytest.mark.falsifies("GATE-BPE-002", "INV-BPE-002")
 def test_special_tokens_have_fixed_distinct_ids(tokenizer_dir: Path) -> None:
     tok = load_tokenizer(tokenizer_dir)
     ids = [tok.token_to_id(t) for t in SPECIAL_TOKENS]
@@ -68,7 +68,7 @@ def test_special_tokens_have_fixed_distinct_ids(tokenizer_dir: Path) -> None:
     assert eos_token_id(tok) == 1
 
 
-@pytest.mark.falsifies("GATE-BPE-003")
+@pytest.mark.falsifies("GATE-BPE-003", "INV-BPE-003")
 @FUZZ
 @given(text=st.text(max_size=300))
 def test_roundtrip_is_byte_exact_on_arbitrary_unicode(tokenizer_dir: Path, text: str) -> None:
@@ -80,6 +80,7 @@ def test_roundtrip_is_byte_exact_on_arbitrary_unicode(tokenizer_dir: Path, text:
 @FUZZ
 @given(parts=st.lists(st.sampled_from([*SPECIAL_TOKENS, "<|", "|>", " ", "\n", "é", "\r\n", "\x00", "🙂"]),
                       max_size=30))
+@pytest.mark.falsifies("GATE-BPE-003", "INV-BPE-003")
 def test_roundtrip_keeps_special_token_spellings(tokenizer_dir: Path, parts: list[str]) -> None:
     tok = load_tokenizer(tokenizer_dir)
     text = "".join(parts)
@@ -93,7 +94,7 @@ def test_check_report_counts_zero_diffs_on_corpus(tokenizer_dir: Path, corpus_di
     assert report["ok"] is True
 
 
-@pytest.mark.falsifies("GATE-BPE-004")
+@pytest.mark.falsifies("GATE-BPE-004", "INV-BPE-004")
 def test_merge_count_is_vocab_minus_specials_minus_bytes(tokenizer_dir: Path) -> None:
     merges = [line for line in (tokenizer_dir / "merges.txt").read_text(encoding="utf-8").splitlines()
               if line and not line.startswith("#version")]
@@ -101,7 +102,7 @@ def test_merge_count_is_vocab_minus_specials_minus_bytes(tokenizer_dir: Path) ->
     assert len(merges) == len(data["model"]["merges"]) == merges_count(400) == 400 - 4 - 256
 
 
-@pytest.mark.falsifies("GATE-BPE-005")
+@pytest.mark.falsifies("GATE-BPE-005", "INV-BPE-005")
 def test_no_normalizer_decomposed_text_roundtrips_unchanged(tokenizer_dir: Path) -> None:
     tok = load_tokenizer(tokenizer_dir)
     data = json.loads((tokenizer_dir / "tokenizer.json").read_text(encoding="utf-8"))
@@ -152,7 +153,7 @@ def test_encoding_is_deterministic_across_processes(tokenizer_dir: Path) -> None
     assert json.loads(runs[0]) == json.loads(runs[1]) == [e.ids for e in tok.encode_batch(texts)]
 
 
-@pytest.mark.falsifies("GATE-BPE-007")
+@pytest.mark.falsifies("GATE-BPE-007", "INV-BPE-007")
 def test_every_byte_has_a_base_token(tokenizer_dir: Path) -> None:
     assert byte_coverage_missing(load_tokenizer(tokenizer_dir)) == []
 
@@ -161,6 +162,7 @@ def test_every_byte_has_a_base_token(tokenizer_dir: Path) -> None:
 @FUZZ
 @given(text=st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=["Cs"]),
                     min_size=1, max_size=200))
+@pytest.mark.falsifies("GATE-BPE-007", "INV-BPE-007")
 def test_no_unk_on_any_input(tokenizer_dir: Path, text: str) -> None:
     tok = load_tokenizer(tokenizer_dir)
     ids = tok.encode(text, add_special_tokens=False).ids
@@ -221,3 +223,38 @@ def test_load_tokenizer_refuses_missing_and_corrupt_files(tmp_path: Path) -> Non
     with pytest.raises(PreflightError) as corrupt:
         load_tokenizer(tmp_path)
     assert corrupt.value.gate_id == "GATE-BPE-008" and "not a valid" in str(corrupt.value)
+
+
+@pytest.mark.slow
+@pytest.mark.falsifies("GATE-BPE-001", "INV-BPE-001", "GATE-BPE-002", "GATE-BPE-003", "GATE-BPE-004")
+def test_model_vocab_tokenizer_on_stdlib_passes_every_gate(tmp_path: Path) -> None:
+    """The 370M model's tokenizer size (50257) trained on the demo corpus, checked on its held-out split."""
+    from trainer.data.corpus import stdlib_sources
+
+    val = stdlib_sources("val")
+    train_bpe(stdlib_sources("train"), 50257, tmp_path, min_frequency=1)
+    report = check_tokenizer(tmp_path, val, expect_vocab_size=50257)
+    assert report["vocab_size"] == 50257 == count_vocab(tmp_path)
+    assert report["special_tokens"] == {"<|bos|>": 0, "<|eos|>": 1, "<|pad|>": 2, "<|unk|>": 3}
+    assert report["merges_count"] == 49997 == merges_count(50257)
+    assert report["docs"] == len(val) > 0 and report["diffs"] == 0 and report["unk_occurrences"] == 0
+    assert report["ok"] is True
+
+
+@pytest.mark.falsifies("GATE-BPE-001")
+def test_contract_constants_match_code() -> None:
+    """contracts/tokenizer-bpe-v1.yaml pins the numbers the code uses (the seed's YAML-equals-code check)."""
+    import yaml
+
+    from trainer.data.shards import SCHEMA
+
+    contract_path = Path(__file__).resolve().parents[3] / "contracts" / "tokenizer-bpe-v1.yaml"
+    contract = yaml.load(contract_path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    c = contract["constants"]
+    assert (c["bos_token"], c["eos_token"], c["pad_token"], c["unk_token"]) == SPECIAL_TOKENS
+    assert [c["bos_token_id"], c["eos_token_id"], c["pad_token_id"], c["unk_token_id"]] == [0, 1, 2, 3]
+    assert c["min_vocab_size"] == MIN_VOCAB_SIZE == 4 + c["byte_alphabet_size"]
+    assert c["merges_count"] == merges_count(c["vocab_size"]) and c["vocab_size"] == 50257
+    assert c["manifest_schema"] == SCHEMA and c["normalization"] == "none"
+    assert contract["version"] == contract["metadata"]["version"]
+    assert contract["metadata"]["changelog"][-1].startswith(contract["version"] + " ")
