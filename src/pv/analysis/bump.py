@@ -108,6 +108,14 @@ def _reason(diff: ContractDiff) -> str:
     return "; ".join(f"{c.change} {c.key}" + (f": {c.why}" if c.why else "") for c in top)
 
 
+def _current_text(doc: Any) -> str | None:
+    file = getattr(doc, "file", None) or Path(str(doc.path))
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def check_version_bumps(contracts: Sequence[Any], start: Path, base: str | None = None) -> BumpCheck:
     """Run the gate over loaded contracts (``LoadedContract``: path, file, raw, locate)."""
     result = BumpCheck()
@@ -141,6 +149,9 @@ def check_version_bumps(contracts: Sequence[Any], start: Path, base: str | None 
         found = texts[relpath]
         if found.text is None:
             result.not_compared.append((str(doc.path), found.reason))
+            continue
+        if found.text == _current_text(doc):
+            result.compared += 1  # byte-identical: nothing to parse, nothing changed
             continue
         old = TextContract(relpath, found.text)
         if not old.ok or not isinstance(old.raw, dict) or not isinstance(doc.raw, dict):

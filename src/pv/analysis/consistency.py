@@ -265,6 +265,11 @@ def _conflict_key(c: Conflict) -> tuple[str, int, str, int, str]:
 
 def find_conflicts(docs: Iterable[ContractDoc], graph: ContractGraph | None = None) -> list[Conflict]:
     """Every disagreement between related facts, each pair once, in a stable order."""
+    return compare_facts(docs, graph)[0]
+
+
+def compare_facts(docs: Iterable[ContractDoc], graph: ContractGraph | None = None) -> tuple[list[Conflict], int]:
+    """(conflicts, number of fact pairs compared): the count lets a gate tell "agree" from "nothing to compare"."""
     docs = sorted(docs, key=lambda d: str(d.path))
     graph = graph if graph is not None else build_graph(docs)
     families = declared_families(docs)
@@ -273,6 +278,7 @@ def find_conflicts(docs: Iterable[ContractDoc], graph: ContractGraph | None = No
         facts[doc.stem] = contract_facts(doc) + equation_claims(doc, families)
     conflicts: list[Conflict] = []
     seen: set[tuple[str, int, str, int]] = set()
+    compared = 0
 
     def add(a: Fact, b: Fact, relation: str) -> None:
         first, second = sorted((a, b), key=lambda f: (f.path, f.line, f.col))
@@ -294,8 +300,10 @@ def find_conflicts(docs: Iterable[ContractDoc], graph: ContractGraph | None = No
                 if fa.scope != CONTRACT_SCOPE:
                     continue
                 for fb in facts[b_stem]:
-                    if fb.scope == CONTRACT_SCOPE and fb.name == fa.name and not values_agree(fa.value, fb.value):
-                        add(fa, fb, relation)
+                    if fb.scope == CONTRACT_SCOPE and fb.name == fa.name:
+                        compared += 1
+                        if not values_agree(fa.value, fb.value):
+                            add(fa, fb, relation)
 
     # family / variant claims against their owner
     owned: dict[tuple[str, str], list[Fact]] = {}
@@ -315,10 +323,11 @@ def find_conflicts(docs: Iterable[ContractDoc], graph: ContractGraph | None = No
                 if not owners:
                     continue
                 for owner in owners:
+                    compared += 1
                     if not values_agree(owner.value, claim.value):
                         add(claim, owner, f"family {claim.scope_label}")
                 break
-    return sorted(conflicts, key=_conflict_key)
+    return sorted(conflicts, key=_conflict_key), compared
 
 
 def conflict_diagnostics(conflicts: Iterable[Conflict]) -> list[Diagnostic]:

@@ -32,8 +32,14 @@ _SHIP_COUNT = re.compile(r"\b(\d+)\s+ship[-_ ]?blocking\b", re.IGNORECASE)
 
 def summary_diagnostics(doc: Any) -> list[Diagnostic]:
     """Every contradiction between the contract's summaries and its own falsifiers/obligations."""
+    return check_summaries(doc)[0]
+
+
+def check_summaries(doc: Any) -> tuple[list[Diagnostic], int]:
+    """(findings, number of stated counts checked) for one contract."""
     raw = raw_mapping(doc)
     out: list[Diagnostic] = []
+    checked = 0
     views = doc.falsifiers()
     tested = sum(1 for v in views if any(reference_kind(r.text) == TEST for r in v.refs))
     ship = sum(1 for v in views if v.ship_blocking)
@@ -42,6 +48,7 @@ def summary_diagnostics(doc: Any) -> list[Diagnostic]:
         obligations = raw.get("proof_obligations")
         n_obl = len(obligations) if isinstance(obligations, list) else 0
         claimed = summary.get("total_obligations")
+        checked += isinstance(claimed, int) and not isinstance(claimed, bool)
         if isinstance(claimed, int) and not isinstance(claimed, bool) and claimed != n_obl:
             line, col = doc.locate(("verification_summary", "total_obligations"))
             out.append(Diagnostic(
@@ -51,6 +58,7 @@ def summary_diagnostics(doc: Any) -> list[Diagnostic]:
                 hint=f"write total_obligations: {n_obl} (or add the missing obligations)",
                 data={"field": "total_obligations", "claimed": str(claimed), "actual": str(n_obl)}))
         claimed = summary.get("tested")
+        checked += isinstance(claimed, int) and not isinstance(claimed, bool)
         if isinstance(claimed, int) and not isinstance(claimed, bool) and claimed != tested:
             line, col = doc.locate(("verification_summary", "tested"))
             out.append(Diagnostic(
@@ -68,6 +76,7 @@ def summary_diagnostics(doc: Any) -> list[Diagnostic]:
                 continue
             for match in _SHIP_COUNT.finditer(value):
                 claimed_n = int(match.group(1))
+                checked += 1
                 if claimed_n == ship:
                     continue
                 line, col = _position_of(doc, text, ("qa_gate", field_name), match.group(0))
@@ -77,7 +86,7 @@ def summary_diagnostics(doc: Any) -> list[Diagnostic]:
                     "are ship-blocking", str(doc.path), line, col,
                     hint=f"say {ship}, or change the falsifiers' ship_blocking flags",
                     data={"field": f"qa_gate.{field_name}", "claimed": str(claimed_n), "actual": str(ship)}))
-    return out
+    return out, checked
 
 
 def _position_of(doc: Any, text: str | None, key_path: tuple[str, ...], needle: str) -> tuple[int, int]:
