@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import REPO, SEED, git
-
 from pv.config import PvConfig
 from pv.lint.framework import LintContext, LintOptions, Verdict, decide, discover_gates
 from pv.validate import validate_paths
