@@ -168,6 +168,8 @@ def record(
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
     exit_code, duration, notes = _run(command, cwd, work, echo)
+    if commit is None:
+        notes.append(f"{root} has no git commit, so this pack cannot be anchored in history (PV-EVID-013)")
 
     metrics: dict[str, Any] = {}
     metrics_source: str | None = None

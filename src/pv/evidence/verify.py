@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pv.diagnostics import Diagnostic, Severity
+from pv.evidence import codes as _codes  # noqa: F401  (registers PV-EVID-*)
 from pv.evidence.manifest import MANIFEST, Manifest, ManifestError, load_manifest, parse_metrics_text
 from pv.ledger import sha256_file
 from pv.status.predicate import CheckLike, evaluate
@@ -114,16 +115,18 @@ def verify_pack(
     for rel, recorded in sorted(manifest.files.items()):
         path = pack_dir / rel
         if path.is_symlink() or not path.is_file():
-            add("PV-EVID-004", f"{rel} is listed in the manifest but missing from the pack", file=rel)
+            add("PV-EVID-004", f"{rel} is listed in the manifest but missing from the pack", file=rel,
+                path=_rel(pack_dir / rel, root))
             continue
         current = sha256_file(path)
         if current != recorded:
             add("PV-EVID-003", f"{rel} changed since it was recorded (sha256 {recorded[:12]}… now {current[:12]}…)",
-                hint="evidence is immutable; restore the file from git or re-record the pack", file=rel)
+                hint="evidence is immutable; restore the file from git or re-record the pack", file=rel,
+                path=_rel(path, root))
     on_disk = {p.relative_to(pack_dir).as_posix() for p in pack_dir.rglob("*") if p.is_file() or p.is_symlink()}
     for rel in sorted(on_disk - set(manifest.files) - {MANIFEST}):
         add("PV-EVID-005", f"{rel} is in the pack but not in the manifest", hint="remove it or re-record the pack",
-            file=rel)
+            file=rel, path=_rel(pack_dir / rel, root))
 
     # 3. metrics re-derived from their hashed source
     if manifest.metrics_source is not None:

@@ -48,7 +48,7 @@ def contract_json(cs: ContractStatus) -> dict[str, Any]:
         "version": c.version,
         "path": c.path.as_posix(),
         "declared": c.declared.name if c.declared is not None else None,
-        "computed": cs.computed.name,
+        "computed": cs.computed_name,
         "overclaims": cs.overclaims,
         "counts": cs.counts(),
         "why_not_higher": list(cs.why_not_higher),
@@ -58,13 +58,13 @@ def contract_json(cs: ContractStatus) -> dict[str, Any]:
 
 
 def to_json(statuses: list[ContractStatus]) -> dict[str, Any]:
-    by_rung = Counter(cs.computed.name for cs in statuses)
+    by_rung = Counter(cs.computed_name for cs in statuses)
     return {
         "schema_version": SCHEMA_VERSION,
         "summary": {
             "contracts": len(statuses),
             "overclaiming": sum(cs.overclaims for cs in statuses),
-            "computed": {rung.name: by_rung.get(rung.name, 0) for rung in RUNGS},
+            "computed": {name: by_rung.get(name, 0) for name in ("INVALID", *(r.name for r in RUNGS))},
         },
         "contracts": [contract_json(cs) for cs in statuses],
     }

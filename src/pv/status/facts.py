@@ -62,3 +62,5 @@ class ContractFacts:
     declared_line: int = 1
     declared_col: int = 1
     falsifiers: tuple[FalsifierFacts, ...] = field(default_factory=tuple)
+    # Error-level findings of `pv validate` for this file, rendered; non-empty: not even DRAFT.
+    validation_errors: tuple[str, ...] = ()

@@ -6,7 +6,9 @@ every lower rung's blockers are all empty; the blockers of the next rung up
 are the "why not one rung higher" text (``FALSIFY-X-006: LIVE-PENDING: needs a
 500-step run``).
 
-- DRAFT: the contract validates (only validated contracts reach this module).
+- DRAFT: the contract validates (no error-level `pv validate` finding in its
+  file); a contract that does not validate has no rung (computed ``None``,
+  shown as INVALID).
 - PARTIAL_ALGORITHM_LEVEL: every falsifier has at least one reference; none of
   its references is unclassifiable or a test reference that resolves to no
   collected test; each falsifier is bound to an existing test, LIVE-PENDING
@@ -104,20 +106,27 @@ class FalsifierStatus:
 @dataclass(slots=True)
 class ContractStatus:
     facts: ContractFacts
-    computed: Status
+    computed: Status | None  # None: the contract does not validate (INVALID)
     falsifiers: list[FalsifierStatus]
-    blockers: dict[Status, list[str]]  # per rung above DRAFT: what that rung's own rules miss
+    blockers: dict[Status, list[str]]  # per rung: what that rung's own rules miss
+
+    @property
+    def computed_name(self) -> str:
+        return self.computed.name if self.computed is not None else "INVALID"
 
     @property
     def why_not_higher(self) -> list[str]:
         """Blockers of the rung just above the computed one (empty at DISCHARGED)."""
+        if self.computed is None:
+            return self.blockers[Status.DRAFT]
         if self.computed is Status.DISCHARGED:
             return []
         return self.blockers[Status(self.computed + 1)]
 
     @property
     def overclaims(self) -> bool:
-        return self.facts.declared is not None and self.facts.declared > self.computed
+        declared = self.facts.declared
+        return declared is not None and (self.computed is None or declared > self.computed)
 
     def counts(self) -> dict[str, int]:
         fs = self.falsifiers
@@ -165,6 +174,12 @@ class EvidenceBook:
 _PER_FALSIFIER = frozenset({"PV-EVID-008", "PV-EVID-009", "PV-EVID-010", "PV-EVID-011"})
 
 
+def short(text: str, width: int = 70) -> str:
+    """A reference as one short line for messages (contracts hold multi-line prose)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
 def checks_of(contracts: Iterable[ContractFacts]) -> dict[str, CheckLike | None]:
     """Falsifier ID -> its ``check`` across all contracts (what packs are judged against)."""
     return {f.id: f.check for c in contracts for f in c.falsifiers}
@@ -205,12 +220,11 @@ def judge_falsifier(f: FalsifierFacts, ledger: Ledger, book: EvidenceBook, root:
     if not f.refs:
         st.partial_problems.append(f"{f.id}: has no test reference")
     for r in f.refs:
-        if r.kind is RefKind.INVALID:
-            st.partial_problems.append(f"{f.id}: {r.problem or f'cannot classify {r.text!r}'}")
-        elif r.kind is RefKind.TEST and not r.resolves:
-            st.partial_problems.append(f"{f.id}: {r.text!r} does not resolve to a collected test"
-                                       + (f" ({r.problem})" if r.problem else ""))
-    if f.refs and not (tests or pendings or lives):
+        if r.kind is RefKind.TEST and not r.resolves and not r.problem:
+            st.partial_problems.append(f"{f.id}: {short(r.text)!r} does not resolve to a collected test")
+        elif r.kind is RefKind.INVALID or r.problem:
+            st.partial_problems.append(f"{f.id}: {short(r.text)!r}: {short(r.problem, 240) or 'cannot classify it'}")
+    if f.refs and all(r.kind in (RefKind.SHELL, RefKind.PV) for r in f.refs):
         st.partial_problems.append(f"{f.id}: cites only shell:/pv commands, which never count as bound tests")
     if st.bound:
         node_ids = list(dict.fromkeys(n for r in tests for n in r.node_ids))
@@ -253,12 +267,13 @@ def compute(contract: ContractFacts, ledger: Ledger, book: EvidenceBook, root: P
         discharged.extend(f"{fs.id}: {p.pack}: {p.note}" for p in fs.packs if not p.discharged)
 
     blockers = {
+        Status.DRAFT: [f"does not validate: {e}" for e in contract.validation_errors],
         Status.PARTIAL_ALGORITHM_LEVEL: partial,
         Status.FUNCTIONAL: functional,
         Status.DISCHARGED: discharged,
     }
-    computed = Status.DRAFT
-    for rung in RUNGS[1:]:
+    computed: Status | None = None
+    for rung in RUNGS:
         if blockers[rung]:
             break
         computed = rung

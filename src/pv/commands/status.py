@@ -1,0 +1,53 @@
+"""``pv status [PATH...]``: each contract's status computed from recorded runs and evidence (docs/status.md)."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "compute each contract's status from recorded test runs and verified evidence packs"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="contract files, directories or globs; default: [tool.pv] contracts")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also show a row per falsifier")
+    parser.add_argument("-f", "--format", choices=("text", "json", "markdown"), default="text",
+                        help="output format (default: text)")
+    parser.add_argument("--ledger", metavar="PATH", help="results ledger (default: .pv/results.json under the root)")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="color text output (default: auto, on a terminal)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    import sys
+    from pathlib import Path
+
+    from pv import exitcodes
+    from pv.config import ConfigError, load_config
+    from pv.ledger import LedgerError
+    from pv.status.export import to_json
+    from pv.status.project import compute_project
+    from pv.status.render import render_markdown, render_text
+
+    try:
+        config = load_config(Path.cwd())
+        result = compute_project(args.paths, config, args.ledger)
+    except (ConfigError, LedgerError) as exc:
+        sys.stderr.write(f"pv status: {exc}\n")
+        return exitcodes.NOTHING_CHECKED
+    usage = result.collected.run.usage_problems
+    for d in usage:
+        sys.stderr.write(d.render() + "\n")
+    if result.nothing_checked or usage:
+        sys.stderr.write("pv status: nothing was checked (no contract found); exit 2\n")
+        return exitcodes.NOTHING_CHECKED
+    if args.format == "json":
+        json.dump(to_json(result.statuses), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif args.format == "markdown":
+        render_markdown(result.statuses, sys.stdout, verbose=args.verbose)
+    else:
+        color = {"auto": None, "always": True, "never": False}[args.color]
+        render_text(result.statuses, sys.stdout, verbose=args.verbose, color=color)
+    return exitcodes.FINDINGS if any(cs.overclaims for cs in result.statuses) else exitcodes.OK

@@ -1,0 +1,19 @@
+"""Finding codes of the status ladder (PV-STAT-*), registered in pv's rule registry."""
+
+from __future__ import annotations
+
+from pv.checks.registry import register
+from pv.diagnostics import Severity
+
+OVERCLAIM = register(
+    "PV-STAT-001", Severity.ERROR, "declared status is above the computed status",
+    "A contract's status is computed from recorded test runs and verified evidence packs (docs/status.md). "
+    "Declaring a higher rung than pv can compute claims what nothing shows. Do what the message's "
+    "'why not' list says (bind and run the tests: `pv run`, record evidence: `pv evidence record`), "
+    "or lower the declared status.",
+).code
+INVALID = register(
+    "PV-STAT-002", Severity.ERROR, "a contract that does not validate declares a status",
+    "A contract with schema errors has no rung at all, so any declared status overclaims. Fix the "
+    "`pv validate` findings first.",
+).code

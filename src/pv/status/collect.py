@@ -1,0 +1,121 @@
+"""Gather the ladder's facts from a project: contracts, classified references, the test index.
+
+The one adapter between pv's parsing/binding layers and the ladder: it runs
+``pv validate``'s pipeline (pv.validate), classifies every reference with the
+lint grammar (pv.binding.grammar), resolves test references against the
+static test index (pv.binding.resolve), and hands the ladder plain facts.
+A bound test whose body cannot fail, or that is skipped unconditionally, does
+not count as bound: it would "pass" whatever the code does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pv.binding import codes as bind_codes
+from pv.binding.grammar import BARE_RE, NODE_ID_RE, Kind, Part, classify
+from pv.binding.resolve import Resolution, Resolver
+from pv.checks import registry
+from pv.checks.policy import apply_policy
+from pv.config import PvConfig
+from pv.diagnostics import Diagnostic, Severity
+from pv.model.contract import FalsifierView, LoadedContract
+from pv.status.facts import ContractFacts, FalsifierFacts, RefFacts, RefKind
+from pv.testindex.index import build_index
+from pv.validate import ValidationRun, validate_paths
+
+_TEST_KINDS = {Kind.NODE_ID, Kind.BARE, Kind.PYTEST}
+
+
+@dataclass(slots=True)
+class Collected:
+    contracts: list[ContractFacts]
+    run: ValidationRun  # the validation run (for "nothing checked" and usage errors)
+    diagnostics: list[Diagnostic]  # validation findings after [tool.pv] policy
+
+
+def _is_error(code: str, config: PvConfig, resolver: Resolver) -> bool:
+    if code == bind_codes.BARE_AMBIGUOUS and not resolver.ambiguous_error:
+        return False
+    if code in config.severity:
+        return config.severity[code] >= Severity.ERROR
+    rule = registry.get(code)
+    return rule is None or rule.default_severity >= Severity.ERROR
+
+
+def _param(part: Part) -> str:
+    """The ``[param]`` suffix of a node ID or bare name, '' when none."""
+    match = (NODE_ID_RE if part.kind is Kind.NODE_ID else BARE_RE).match(part.text.strip())
+    return (match.group("param") or "") if match else ""
+
+
+def _test_ref(part: Part, res: Resolution, config: PvConfig, resolver: Resolver) -> RefFacts:
+    problems = [f.message for f in res.findings if _is_error(f.code, config, resolver)]
+    for func in res.tests:
+        if func.cannot_fail:
+            problems.append(f"bound test {func.base_nodeid} cannot fail ({func.cannot_fail})")
+        if func.skipped:
+            problems.append(f"bound test {func.base_nodeid} never runs ({func.skipped})")
+    param = _param(part) if part.kind in (Kind.NODE_ID, Kind.BARE) and len(res.tests) == 1 else ""
+    node_ids = tuple(dict.fromkeys(f.base_nodeid + param for f in res.tests))
+    if not node_ids and not problems:
+        problems.append("it selects no collected test")
+    return RefFacts(part.text, RefKind.TEST, node_ids, problem="; ".join(problems))
+
+
+def _ref_facts(part: Part, resolver: Resolver, config: PvConfig) -> RefFacts:
+    res = resolver.resolve(part)
+    problem = "; ".join(f.message for f in res.findings if _is_error(f.code, config, resolver))
+    if part.kind in _TEST_KINDS:
+        return _test_ref(part, res, config, resolver)
+    if part.kind is Kind.LIVE_PENDING:
+        if not part.reason:
+            return RefFacts(part.text, RefKind.INVALID, problem="LIVE-PENDING needs a reason")
+        return RefFacts(part.text, RefKind.LIVE_PENDING, reason=part.reason, problem=problem)
+    if part.kind is Kind.LIVE:
+        target = (part.target or "").rstrip("/")
+        if problem:
+            return RefFacts(part.text, RefKind.INVALID, problem=problem)
+        return RefFacts(part.text, RefKind.LIVE, pack=target)
+    if part.kind is Kind.PV:
+        return RefFacts(part.text, RefKind.PV, problem=problem)
+    if part.kind is Kind.SHELL:
+        return RefFacts(part.text, RefKind.SHELL, problem=problem)
+    return RefFacts(part.text, RefKind.INVALID, problem=problem or f"cannot classify {part.text!r}")
+
+
+def falsifier_facts(view: FalsifierView, resolver: Resolver, config: PvConfig) -> FalsifierFacts:
+    refs = tuple(_ref_facts(part, resolver, config) for ref in view.refs for part in classify(ref.text))
+    return FalsifierFacts(view.id, view.ship_blocking, refs, view.check, view.prediction, view.line, view.col)
+
+
+def contract_facts(contract: LoadedContract, errors: Sequence[Diagnostic], resolver: Resolver,
+                   config: PvConfig) -> ContractFacts:
+    key = ("status",) if "status" in contract.raw else ("metadata", "status")
+    line, col = contract.locate(key)
+    return ContractFacts(
+        contract_id=contract.contract_id,
+        version=contract.version or "",
+        path=Path(contract.path),
+        declared=contract.declared_status,
+        declared_line=line,
+        declared_col=col,
+        falsifiers=tuple(falsifier_facts(v, resolver, config) for v in contract.falsifiers()),
+        validation_errors=tuple(d.render() for d in errors),
+    )
+
+
+def collect(paths: Sequence[str | Path], config: PvConfig) -> Collected:
+    """Validate ``paths`` and build the facts of every contract that parsed."""
+    run = validate_paths(paths, config)
+    kept = apply_policy(run.diagnostics, config).kept
+    errors_by_path: dict[str, list[Diagnostic]] = {}
+    for d in kept:
+        if d.severity >= Severity.ERROR:
+            errors_by_path.setdefault(d.path, []).append(d)
+    index = build_index(config.root)
+    resolver = Resolver(index, config.root, ambiguous_severity_is_error=config.ambiguous_bare_names == "error")
+    facts = [contract_facts(c, errors_by_path.get(c.path, []), resolver, config) for c in run.contracts]
+    return Collected(facts, run, kept)

@@ -1,0 +1,49 @@
+"""One call from "these paths" to computed statuses, shared by status, report, run and lint.
+
+Reads config-relative defaults (contracts from [tool.pv], the ledger at
+``.pv/results.json`` under the project root) so every command agrees on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pv.config import PvConfig
+from pv.ledger import DEFAULT_LEDGER, Ledger
+from pv.status import codes as _codes  # noqa: F401  (registers PV-STAT-*)
+from pv.status.collect import Collected, collect
+from pv.status.ladder import ContractStatus, compute_all
+
+
+@dataclass(slots=True)
+class StatusRun:
+    statuses: list[ContractStatus]
+    collected: Collected
+    ledger: Ledger
+    ledger_path: Path
+
+    @property
+    def nothing_checked(self) -> bool:
+        return self.collected.run.nothing_checked or not self.statuses
+
+
+def default_paths(paths: Sequence[str], config: PvConfig) -> list[str]:
+    return list(paths) or [str(config.root / c) for c in config.contracts]
+
+
+def ledger_path(config: PvConfig, given: str | None) -> Path:
+    if given:
+        path = Path(given)
+        return path if path.is_absolute() else Path.cwd() / path
+    return config.root / DEFAULT_LEDGER
+
+
+def compute_project(paths: Sequence[str], config: PvConfig, ledger: str | None = None) -> StatusRun:
+    """Validate, classify, read the ledger and apply the ladder (raises LedgerError on a bad ledger)."""
+    collected = collect(default_paths(paths, config), config)
+    lpath = ledger_path(config, ledger)
+    book = Ledger.load(lpath)
+    statuses = compute_all(collected.contracts, book, config.root)
+    return StatusRun(statuses, collected, book, lpath)

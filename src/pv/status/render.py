@@ -1,0 +1,101 @@
+"""``pv status`` output: a rich table (text), Markdown, or JSON (pv.status.export).
+
+Text: one row per contract (declared, computed, falsifier counts), then for
+each contract below DISCHARGED the reasons it is not one rung higher; ``-v``
+adds a row per falsifier. Markdown is the same content for PR comments.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TextIO
+
+from pv.status.ladder import ContractStatus
+
+_STYLE = {"INVALID": "bold red", "DRAFT": "dim", "PARTIAL_ALGORITHM_LEVEL": "yellow", "FUNCTIONAL": "cyan",
+          "DISCHARGED": "bold green"}
+_STATE_STYLE = {"passed": "green", "discharged": "bold green", "failed": "red", "dangling": "red",
+                "unbound": "red", "stale": "yellow", "not run": "yellow", "skipped": "yellow",
+                "pending": "magenta", "undischarged": "yellow"}
+
+
+def _counts(cs: ContractStatus) -> list[str]:
+    n = cs.counts()
+    return [str(n["falsifiers"]), str(n["bound"]), str(n["pending"]), str(n["passed"]),
+            f'{n["discharged"]}/{n["live"]}']
+
+
+def _tests_cell(fs: Any) -> str:
+    if fs.tests:
+        return "\n".join(f"{t.node_id}: {t.note}" for t in fs.tests)
+    return "\n".join(r.text for r in fs.facts.refs) or "(no reference)"
+
+
+def render_text(statuses: list[ContractStatus], stream: TextIO, *, verbose: bool = False,
+                color: bool | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(file=stream, force_terminal=color, no_color=color is False, highlight=False,
+                      width=None if stream.isatty() else 160)
+    table = Table(title="Contract status (computed from recorded runs and evidence)", title_justify="left")
+    for col in ("Contract", "Declared", "Computed", "Falsifiers", "Bound", "Pending", "Passed", "Discharged"):
+        table.add_column(col, justify="right" if col in {"Falsifiers", "Bound", "Pending", "Passed"} else "left")
+    for cs in statuses:
+        declared = cs.facts.declared.name if cs.facts.declared is not None else "-"
+        decl = Text(declared, style="bold red" if cs.overclaims else "")
+        if cs.overclaims:
+            decl.append(" (overclaims)", style="bold red")
+        table.add_row(f"{cs.facts.contract_id}\n[dim]{cs.facts.path.as_posix()}[/dim]", decl,
+                      Text(cs.computed_name, style=_STYLE[cs.computed_name]), *_counts(cs))
+    console.print(table)
+    for cs in statuses:
+        if verbose:
+            ft = Table(title=f"{cs.facts.contract_id}: falsifiers", title_justify="left")
+            for col in ("Falsifier", "Ship-blocking", "State", "Tests (last recorded outcome)", "Evidence"):
+                ft.add_column(col)
+            for fs in cs.falsifiers:
+                packs = "\n".join(f"{p.pack}: {'discharged' if p.discharged else p.note}" for p in fs.packs)
+                if not packs and fs.pending:
+                    packs = f"LIVE-PENDING: {fs.pending_reason}"
+                ft.add_row(fs.id, "yes" if fs.facts.ship_blocking else "no",
+                           Text(fs.state, style=_STATE_STYLE.get(fs.state, "")), _tests_cell(fs), packs)
+            console.print(ft)
+        why = cs.why_not_higher
+        if why:
+            above = "DRAFT" if cs.computed is None else (
+                "DISCHARGED" if cs.computed_name == "FUNCTIONAL" else
+                {"DRAFT": "PARTIAL_ALGORITHM_LEVEL", "PARTIAL_ALGORITHM_LEVEL": "FUNCTIONAL"}[cs.computed_name])
+            console.print(Text(f"{cs.facts.contract_id}: not {above} because:", style="bold"))
+            for line in why:
+                console.print(Text(f"  - {line}"))
+    over = [cs for cs in statuses if cs.overclaims]
+    summary = f"pv status: {len(statuses)} contract(s), {len(over)} overclaiming"
+    console.print(Text(summary, style="bold red" if over else "bold"))
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def render_markdown(statuses: list[ContractStatus], stream: TextIO, *, verbose: bool = False) -> None:
+    out = ["| Contract | Declared | Computed | Falsifiers | Bound | Pending | Passed | Discharged |",
+           "|---|---|---|---:|---:|---:|---:|---|"]
+    for cs in statuses:
+        declared = cs.facts.declared.name if cs.facts.declared is not None else "-"
+        if cs.overclaims:
+            declared = f"**{declared} (overclaims)**"
+        out.append(f"| `{_md(cs.facts.contract_id)}` | {declared} | {cs.computed_name} | "
+                   + " | ".join(_counts(cs)) + " |")
+    for cs in statuses:
+        if verbose:
+            out += ["", f"#### {_md(cs.facts.contract_id)}", "",
+                    "| Falsifier | Ship-blocking | State | Tests | Evidence |", "|---|---|---|---|---|"]
+            for fs in cs.falsifiers:
+                packs = "<br>".join(f"{p.pack}: {'discharged' if p.discharged else p.note}" for p in fs.packs)
+                out.append(f"| {_md(fs.id)} | {'yes' if fs.facts.ship_blocking else 'no'} | {fs.state} | "
+                           f"{_md(_tests_cell(fs))} | {_md(packs)} |")
+        if cs.why_not_higher:
+            out += ["", f"**{_md(cs.facts.contract_id)}** ({cs.computed_name}) is not one rung higher because:"]
+            out += [f"- {_md(line)}" for line in cs.why_not_higher]
+    stream.write("\n".join(out) + "\n")
