@@ -76,11 +76,24 @@ def test_roundtrip_is_byte_exact_on_arbitrary_unicode(tokenizer_dir: Path, text:
     assert roundtrip(tok, text).encode("utf-8") == text.encode("utf-8")
 
 
-@pytest.mark.falsifies("GATE-BPE-003")
+# Characters that NFC/NFKC would rewrite: combining marks, singleton decompositions (Angstrom, Ohm),
+# ligatures, full-width digits, conjoining Hangul jamo. Uniform random text almost never hits them.
+NORMALIZATION_SENSITIVE = ["e", "a", "\u0301", "\u0308", "\u0323", "\u212b", "\u2126", "\ufb01", "\uff11",
+                           "\u1e9b", "\u1100", "\u1161", "\u11a8", "\ud55c", "\u00e9", "\u0041\u030a"]
+
+
+@pytest.mark.falsifies("GATE-BPE-003", "INV-BPE-003")
+@FUZZ
+@given(text=st.text(alphabet=st.one_of(st.sampled_from(NORMALIZATION_SENSITIVE), st.characters()), max_size=60))
+def test_roundtrip_is_byte_exact_on_normalization_sensitive_text(tokenizer_dir: Path, text: str) -> None:
+    tok = load_tokenizer(tokenizer_dir)
+    assert roundtrip(tok, text).encode("utf-8") == text.encode("utf-8")
+
+
+@pytest.mark.falsifies("GATE-BPE-003", "INV-BPE-003")
 @FUZZ
 @given(parts=st.lists(st.sampled_from([*SPECIAL_TOKENS, "<|", "|>", " ", "\n", "é", "\r\n", "\x00", "🙂"]),
                       max_size=30))
-@pytest.mark.falsifies("GATE-BPE-003", "INV-BPE-003")
 def test_roundtrip_keeps_special_token_spellings(tokenizer_dir: Path, parts: list[str]) -> None:
     tok = load_tokenizer(tokenizer_dir)
     text = "".join(parts)
@@ -158,11 +171,10 @@ def test_every_byte_has_a_base_token(tokenizer_dir: Path) -> None:
     assert byte_coverage_missing(load_tokenizer(tokenizer_dir)) == []
 
 
-@pytest.mark.falsifies("GATE-BPE-007")
+@pytest.mark.falsifies("GATE-BPE-007", "INV-BPE-007")
 @FUZZ
 @given(text=st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=["Cs"]),
                     min_size=1, max_size=200))
-@pytest.mark.falsifies("GATE-BPE-007", "INV-BPE-007")
 def test_no_unk_on_any_input(tokenizer_dir: Path, text: str) -> None:
     tok = load_tokenizer(tokenizer_dir)
     ids = tok.encode(text, add_special_tokens=False).ids
