@@ -79,12 +79,14 @@ def test_roundtrip_is_byte_exact_on_arbitrary_unicode(tokenizer_dir: Path, text:
 # Characters that NFC/NFKC would rewrite: combining marks, singleton decompositions (Angstrom, Ohm),
 # ligatures, full-width digits, conjoining Hangul jamo. Uniform random text almost never hits them.
 NORMALIZATION_SENSITIVE = ["e", "a", "\u0301", "\u0308", "\u0323", "\u212b", "\u2126", "\ufb01", "\uff11",
-                           "\u1e9b", "\u1100", "\u1161", "\u11a8", "\ud55c", "\u00e9", "\u0041\u030a"]
+                           "\u1e9b", "\u1100", "\u1161", "\u11a8", "\ud55c", "\u00e9", "A", "\u030a"]
+# (st.lists + join: st.text(alphabet=one_of(...)) draws almost only from the second branch.)
 
 
 @pytest.mark.falsifies("GATE-BPE-003", "INV-BPE-003")
 @FUZZ
-@given(text=st.text(alphabet=st.one_of(st.sampled_from(NORMALIZATION_SENSITIVE), st.characters()), max_size=60))
+@given(text=st.lists(st.one_of(st.sampled_from(NORMALIZATION_SENSITIVE), st.characters(exclude_categories=["Cs"])),
+                     max_size=60).map("".join))
 def test_roundtrip_is_byte_exact_on_normalization_sensitive_text(tokenizer_dir: Path, text: str) -> None:
     tok = load_tokenizer(tokenizer_dir)
     assert roundtrip(tok, text).encode("utf-8") == text.encode("utf-8")
