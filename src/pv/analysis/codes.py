@@ -46,3 +46,6 @@ COV_NO_FALSIFIERS = register("PV-COV-003", W, "contract has no falsifiers",
 COV_NO_OBLIGATIONS = register("PV-COV-004", W, "equations but no proof obligations",
                               "The contract states equations but no proof_obligations saying what must hold "
                               "of them.").code
+COV_DANGLING = register("PV-COV-005", E, "falsifier lists an obligation that does not exist",
+                        "A falsifier's obligations: entry names no proof obligation of its contract (by id or "
+                        "by the label before ':' in its property). Fix the name.").code

@@ -289,11 +289,11 @@ def compare_facts(docs: Iterable[ContractDoc], graph: ContractGraph | None = Non
 
     # contract-level facts across direct links
     stems = [d.stem for d in docs]
+    position = {stem: i for i, stem in enumerate(stems)}
     for i, a_stem in enumerate(stems):
-        related = graph.related(a_stem)
-        for b_stem in stems[i + 1:]:
-            if b_stem not in related:
-                continue
+        for b_stem in sorted(graph.related(a_stem), key=lambda s: position.get(s, -1)):
+            if position.get(b_stem, -1) <= i:
+                continue  # each pair once; links to contracts outside the set carry no facts
             edge = graph.link_between(a_stem, b_stem)
             relation = f"{edge.kind} link" if edge else "link"
             for fa in facts[a_stem]:

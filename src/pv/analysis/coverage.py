@@ -80,6 +80,7 @@ class ContractCoverage:
     falsifiers: list[FalsifierCoverage] = field(default_factory=list)
     obligations: list[ObligationCoverage] = field(default_factory=list)
     equations: int = 0
+    dangling: list[tuple[str, str, int, int]] = field(default_factory=list)  # (falsifier, name, line, col)
 
     def count(self, kind: str) -> int:
         return sum(1 for f in self.falsifiers if f.kind == kind)
@@ -199,6 +200,7 @@ def contract_coverage(doc: Any, scaffolds: ScaffoldIndex | None = None) -> Contr
     obligations = raw.get("proof_obligations")
     kani = raw.get("kani_harnesses")
     kani_items = [k for k in kani if isinstance(k, Mapping)] if isinstance(kani, list) else []
+    known: set[str] = set()
     if isinstance(obligations, list):
         for i, item in enumerate(obligations):
             if not isinstance(item, Mapping):
@@ -208,12 +210,19 @@ def contract_coverage(doc: Any, scaffolds: ScaffoldIndex | None = None) -> Contr
             prop = item.get("property", item.get("statement"))
             if isinstance(prop, str):
                 names.add(prop.strip())
+            known |= names
             by_falsifier = tuple(f.id for f in cov.falsifiers if names & set(f.obligations))
             by_kani = tuple(str(k.get("id")) for k in kani_items
                             if isinstance(k.get("obligation"), str) and k["obligation"].strip() in names)
             line, col = doc.locate(("proof_obligations", i))
             otype = item.get("type") if isinstance(item.get("type"), str) else "invariant"
             cov.obligations.append(ObligationCoverage(key, otype, by_falsifier, by_kani, str(doc.path), line, col))
+    for f in cov.falsifiers:
+        for name in f.obligations:
+            if name not in known:
+                view = next(v for v in doc.falsifiers() if v.id == f.id)
+                line, col = doc.locate((*view.key_path, "obligations"))
+                cov.dangling.append((f.id, name, line, col))
     return cov
 
 
@@ -261,6 +270,11 @@ def audit_diagnostics(report: Sequence[ContractCoverage]) -> list[Diagnostic]:
             out.append(Diagnostic(codes.COV_NO_OBLIGATIONS, Severity.WARNING,
                                   f"{c.equations} equation(s) but no proof_obligations", c.path, 1, 1,
                                   hint="state what must hold of the equations as proof_obligations"))
+        for fid, name, line, col in c.dangling:
+            out.append(Diagnostic(
+                codes.COV_DANGLING, Severity.ERROR, f"{fid} lists obligation '{name}', which this contract does not have",
+                c.path, line, col, hint="use an obligation's id or its label (the text before ':' in its property)",
+                data={"falsifier": fid, "obligation": name}))
         for o in c.obligations:
             if not o.falsifiers:
                 kani = f" (Kani: {', '.join(o.kani)})" if o.kani else ""

@@ -16,6 +16,7 @@ as in the original ``pv graph``: the graph shows what the contracts claim.
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -61,23 +62,36 @@ class ContractGraph:
     def missing(self) -> list[str]:
         return sorted(stem for stem, path in self.nodes.items() if not path)
 
+    _index: dict[str, Any] | None = field(default=None, repr=False)
+
+    def _adjacency(self) -> dict[str, Any]:
+        """Edge lookups built once (graphs of thousands of contracts stay linear)."""
+        if self._index is None or self._index["n"] != len(self.edges):
+            deps: dict[str, set[str]] = {}
+            related: dict[str, set[str]] = {}
+            first: dict[frozenset[str], Edge] = {}
+            for e in self.edges:
+                if e.kind in DEPENDENCY_KINDS:
+                    deps.setdefault(e.source, set()).add(e.target)
+                if e.source != e.target:
+                    related.setdefault(e.source, set()).add(e.target)
+                    related.setdefault(e.target, set()).add(e.source)
+                first.setdefault(frozenset((e.source, e.target)), e)
+            self._index = {"n": len(self.edges), "deps": deps, "related": related, "first": first}
+        return self._index
+
     def dependencies(self, stem: str) -> list[str]:
         """Stems ``stem`` directly depends on (dependency edges only), sorted, unique."""
-        return sorted({e.target for e in self.edges if e.source == stem and e.kind in DEPENDENCY_KINDS})
+        return sorted(self._adjacency()["deps"].get(stem, ()))
 
     def related(self, stem: str) -> set[str]:
         """Stems directly linked to ``stem`` by any edge kind, in either direction."""
-        out = {e.target for e in self.edges if e.source == stem}
-        out |= {e.source for e in self.edges if e.target == stem}
-        out.discard(stem)
-        return out
+        return set(self._adjacency()["related"].get(stem, ()))
 
     def link_between(self, a: str, b: str) -> Edge | None:
         """The first edge joining ``a`` and ``b`` in either direction (for messages)."""
-        for edge in self.edges:
-            if {edge.source, edge.target} == {a, b}:
-                return edge
-        return None
+        edge: Edge | None = self._adjacency()["first"].get(frozenset((a, b)))
+        return edge
 
 
 def _link_names(value: Any) -> list[tuple[int, str]]:
@@ -202,16 +216,21 @@ def _cycle_through(start: str, adjacency: Mapping[str, list[str]], members: set[
 
 def topological_order(graph: ContractGraph) -> list[str]:
     """Dependencies first (Kahn, ties broken by stem); nodes on a cycle are left out."""
-    deps = {stem: set(graph.dependencies(stem)) for stem in graph.nodes}
+    remaining = {stem: len(graph.dependencies(stem)) for stem in graph.nodes}
+    dependents: dict[str, list[str]] = {}
+    for stem in graph.nodes:
+        for dep in graph.dependencies(stem):
+            dependents.setdefault(dep, []).append(stem)
+    ready = [stem for stem, n in remaining.items() if n == 0]
+    heapq.heapify(ready)
     order: list[str] = []
-    ready = sorted(stem for stem, d in deps.items() if not d)
-    done: set[str] = set()
     while ready:
-        stem = ready.pop(0)
+        stem = heapq.heappop(ready)
         order.append(stem)
-        done.add(stem)
-        newly = [s for s, d in deps.items() if s not in done and s not in ready and d <= done]
-        ready = sorted(set(ready) | set(newly))
+        for nxt in dependents.get(stem, []):
+            remaining[nxt] -= 1
+            if remaining[nxt] == 0:
+                heapq.heappush(ready, nxt)
     return order
 
 
