@@ -42,7 +42,7 @@ class Resolution:
 
 
 def _close(word: str, options: list[str], n: int = 3) -> list[str]:
-    return difflib.get_close_matches(word, options, n=n, cutoff=0.6)
+    return difflib.get_close_matches(word, options, n=n, cutoff=0.75)
 
 
 def _split_param(text: str) -> tuple[str, str | None]:
@@ -62,6 +62,14 @@ class Resolver:
         self.ambiguous_error = ambiguous_severity_is_error
         self.collected: set[str] | None = None  # pytest's real node IDs (--collect)
         self._collected_prefixes: set[str] = set()
+        # Paths outside the test index whose existence decided a result (the run cache re-checks them).
+        self.probes: dict[str, bool] = {}
+        self._inside: dict[str, Path | None] = {}
+
+    def _exists(self, path: Path, *, directory: bool = False) -> bool:
+        found = path.is_dir() if directory else path.exists()
+        self.probes[str(path)] = path.exists()
+        return found
 
     def attach_collection(self, node_ids: set[str]) -> None:
         """Use pytest's own collection as the authority for existence (``--collect``)."""
@@ -77,14 +85,18 @@ class Resolver:
     # ---- paths ---------------------------------------------------------------------------
     def inside_root(self, rel: str) -> Path | None:
         """The absolute path when ``rel`` stays inside the root (symlinks resolved), else None."""
-        if os.path.isabs(rel) or rel.startswith("~"):
-            return None
-        candidate = (self.root / rel).resolve()
-        try:
-            candidate.relative_to(self.root)
-        except ValueError:
-            return None
-        return candidate
+        if rel in self._inside:
+            return self._inside[rel]
+        result: Path | None = None
+        if not (os.path.isabs(rel) or rel.startswith("~")):
+            candidate = (self.root / rel).resolve()
+            try:
+                candidate.relative_to(self.root)
+                result = candidate
+            except ValueError:
+                result = None
+        self._inside[rel] = result
+        return result
 
     # ---- node IDs ------------------------------------------------------------------------
     def node_id(self, text: str, offset: int) -> Resolution:
@@ -106,7 +118,7 @@ class Resolver:
         segments = base_rest.split("::") if base_rest else []
         name = segments[-1] if segments else None
         if scan is None:
-            if not path.exists():
+            if not self._exists(path):
                 hint = self._elsewhere(name) if name else None
                 res.findings.append(Finding(codes.FILE_MISSING, f"test file {file_part!r} does not exist",
                     offset, hint=hint, fragment=file_part))
@@ -306,7 +318,7 @@ class Resolver:
                         off, fragment=arg))
                     continue
                 rel = folder.relative_to(self.root).as_posix()
-                if not folder.is_dir():
+                if not self._exists(folder, directory=True):
                     res.findings.append(Finding(codes.FILE_MISSING, f"pytest argument {arg!r} does not exist",
                         off, fragment=arg))
                     continue
@@ -379,7 +391,7 @@ class Resolver:
                 if folder is None:
                     res.findings.append(Finding(codes.OUTSIDE_ROOT,
                         f"evidence pack {target!r} is outside the project root", part.offset, fragment=target))
-                elif not folder.is_dir():
+                elif not self._exists(folder, directory=True):
                     res.findings.append(Finding(codes.PACK_MISSING, f"evidence pack {target!r} does not exist",
                         part.offset, hint="record it with `pv evidence record --name ...`", fragment=target))
         elif part.kind is Kind.PV:
@@ -395,7 +407,7 @@ class Resolver:
                     if target is None:
                         res.findings.append(Finding(codes.OUTSIDE_ROOT,
                             f"pv argument {word!r} is outside the project root", off, fragment=word))
-                    elif not any(ch in word for ch in "*?[") and not target.exists():
+                    elif not any(ch in word for ch in "*?[") and not self._exists(target):
                         res.findings.append(Finding(codes.PV_COMMAND, f"pv argument {word!r} does not exist",
                             off, fragment=word))
         elif part.kind is Kind.SHELL and part.problem:

@@ -1,0 +1,185 @@
+"""Gate discovery and the run: see the package docstring for the protocol a gate implements."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from pv.diagnostics import Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from pv.binding.check import BindingReport
+    from pv.binding.resolve import Resolver
+    from pv.config import PvConfig
+    from pv.testindex.index import TestIndex
+    from pv.validate import ValidationRun
+
+
+class Verdict(StrEnum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    SKIP = "SKIP"
+
+
+@dataclass(slots=True)
+class GateOutcome:
+    """What a gate's ``run`` returns (raw findings; the framework decides the verdict)."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    measured: int = 0
+    summary: str = ""
+    counts: dict[str, Any] = field(default_factory=dict)
+    skip_reason: str | None = None
+    vacuous_is_error: bool = False  # measured nothing and that makes the run exit 2
+    ms_before: float = 0.0  # work done for this gate before it ran (the schema gate: validation)
+
+
+@dataclass(slots=True)
+class GateResult:
+    """A gate after policy, strictness and baseline were applied."""
+
+    name: str
+    order: int
+    verdict: Verdict
+    summary: str
+    ms: float
+    diagnostics: list[Diagnostic]  # the findings that count (kept)
+    counts: dict[str, Any] = field(default_factory=dict)
+    vacuous: bool = False  # measured nothing where something was required (exit 2)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "order": self.order, "verdict": self.verdict.value, "summary": self.summary,
+            "ms": round(self.ms, 1), "findings": len(self.diagnostics), "counts": self.counts,
+            "vacuous": self.vacuous,
+        }  # fmt: skip
+
+
+@dataclass(slots=True)
+class LintOptions:
+    strict: bool = False
+    strict_test_binding: bool = False
+    collect: bool = False
+    use_cache: bool = True
+    explicit_paths: bool = False  # PATHs were given (not the configured contract dirs)
+
+
+@dataclass(slots=True)
+class LintContext:
+    paths: list[str]
+    config: PvConfig
+    options: LintOptions
+    validation: ValidationRun
+    shared: dict[str, Any] = field(default_factory=dict)
+    probes: dict[str, bool] = field(default_factory=dict)  # paths whose existence a result depends on
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    def _memo(self, key: str, make: Callable[[], Any]) -> Any:
+        if key not in self.shared:
+            self.shared[key] = make()
+        return self.shared[key]
+
+    def index(self) -> TestIndex:
+        """The static test index of the project (built once per run, cached on disk by content)."""
+        from pv.testindex.index import build_index
+        from pv.testindex.prefetch import join
+
+        join(self.shared.pop("index_prefetch", None))
+        return self._memo("index", lambda: build_index(self.root, use_cache=self.options.use_cache))
+
+    def resolver(self) -> Resolver:
+        from pv.binding.resolve import Resolver
+
+        return self._memo("resolver", lambda: Resolver(
+            self.index(), self.root, ambiguous_severity_is_error=self.config.ambiguous_bare_names == "error"))
+
+    def binding(self) -> BindingReport:
+        """Every reference judged once; the test-binding and markers gates both read it."""
+        from pv.binding.check import check_bindings
+
+        return self._memo("binding", lambda: check_bindings(
+            self.validation.contracts, self.resolver(), strict=self.options.strict_test_binding))
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    name: str
+    order: int
+    description: str
+    run: Callable[[LintContext], GateOutcome]
+
+
+def discover_gates() -> list[Gate]:
+    """Every module in pv.lint.gates that follows the protocol, by (ORDER, NAME)."""
+    import pv.lint.gates as package
+
+    gates: list[Gate] = []
+    for info in pkgutil.iter_modules(package.__path__):
+        module: ModuleType = importlib.import_module(f"{package.__name__}.{info.name}")
+        name, order, run = getattr(module, "NAME", None), getattr(module, "ORDER", None), getattr(module, "run", None)
+        if not (isinstance(name, str) and isinstance(order, int) and callable(run)):
+            raise TypeError(f"pv/lint/gates/{info.name}.py must define NAME (str), ORDER (int) and run(ctx)")
+        gates.append(Gate(name, order, str(getattr(module, "DESCRIPTION", "")), run))
+    gates.sort(key=lambda g: (g.order, g.name))
+    names = [g.name for g in gates]
+    if len(set(names)) != len(names):
+        raise TypeError(f"two lint gates share a NAME: {names}")
+    return gates
+
+
+@dataclass(slots=True)
+class LintRun:
+    gates: list[GateResult]
+    suppressed: int = 0
+    baselined: int = 0
+    stale_suppressions: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        out = [d for g in self.gates for d in g.diagnostics]
+        return sorted(out, key=Diagnostic.sort_key)
+
+    @property
+    def passed(self) -> int:
+        return sum(g.verdict is Verdict.PASS for g in self.gates)
+
+    @property
+    def failed(self) -> bool:
+        return any(g.verdict is Verdict.FAIL for g in self.gates)
+
+    @property
+    def vacuous(self) -> bool:
+        return any(g.vacuous for g in self.gates)
+
+    def result_line(self) -> str:
+        skipped = sum(g.verdict is Verdict.SKIP for g in self.gates)
+        tail = f", {skipped} skipped" if skipped else ""
+        verdict = "FAIL" if self.failed or self.vacuous else "PASS"
+        return f"Result: {verdict} ({self.passed}/{len(self.gates)} gates passed{tail})"
+
+
+def decide(outcome: GateOutcome, kept: list[Diagnostic]) -> tuple[Verdict, bool]:
+    """PASS / FAIL / SKIP, and whether the gate was vacuous where it must not be."""
+    if outcome.skip_reason is not None:
+        return Verdict.SKIP, False
+    if any(d.severity >= Severity.ERROR for d in kept):
+        return Verdict.FAIL, False
+    if outcome.measured == 0:
+        return (Verdict.FAIL, True) if outcome.vacuous_is_error else (Verdict.SKIP, False)
+    return Verdict.PASS, False
+
+
+def timed(gate: Gate, ctx: LintContext) -> tuple[GateOutcome, float]:
+    started = time.perf_counter()
+    outcome = gate.run(ctx)
+    return outcome, (time.perf_counter() - started) * 1000 + outcome.ms_before

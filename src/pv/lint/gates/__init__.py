@@ -1,0 +1,1 @@
+"""pv lint's gates: one module each (protocol in pv.lint's docstring)."""

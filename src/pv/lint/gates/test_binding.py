@@ -1,0 +1,46 @@
+"""Gate 3, test-binding: every cited test exists as pytest would collect it (the heart of pv lint)."""
+
+from __future__ import annotations
+
+from pv.binding import codes
+from pv.diagnostics import Diagnostic, Severity
+from pv.lint.framework import GateOutcome, LintContext
+
+NAME = "test-binding"
+ORDER = 30
+DESCRIPTION = "every cited test exists as pytest would collect it; bound tests can fail and are not skipped"
+
+
+def run(ctx: LintContext) -> GateOutcome:
+    if not ctx.validation.contracts:
+        return GateOutcome(summary="no contract loaded", vacuous_is_error=ctx.options.strict_test_binding)
+    index = ctx.index()
+    diags: list[Diagnostic] = []
+    if ctx.options.collect:
+        from pv.testindex.collect import compare, run_collection
+
+        collection = run_collection(index)
+        diags.extend(collection.diagnostics)
+        if collection.node_ids is not None:
+            ctx.resolver().attach_collection(collection.node_ids)
+            diags.extend(compare(index, collection.node_ids))
+    report = ctx.binding()
+    diags.extend(report.diagnostics)
+    measured = report.test_references if ctx.options.strict_test_binding else report.references
+    if ctx.options.strict_test_binding and report.test_references == 0:
+        first = ctx.validation.contracts[0].path
+        diags.append(Diagnostic(codes.NOTHING_TO_CHECK, Severity.ERROR,
+                                f"--strict-test-binding: {report.references} references, none of them cites a test",
+                                first, 1, 1, hint="bind at least one falsifier to a pytest node ID"))
+    index_note = (f"index: {index.stats.files} test files, {index.stats.functions} tests"
+                  f"{', cached' if index.stats.cache_misses == 0 and index.stats.files else ''}")
+    counts = report.counts()
+    counts["index"] = {"files": index.stats.files, "tests": index.stats.functions, "items": index.stats.items,
+                       "cache_hits": index.stats.cache_hits, "cache_misses": index.stats.cache_misses}
+    return GateOutcome(
+        diagnostics=diags,
+        measured=measured,
+        summary=f"{report.summary()}; {index_note}" if measured else f"no test reference ({report.summary()})",
+        counts=counts,
+        vacuous_is_error=ctx.options.strict_test_binding,
+    )

@@ -1,0 +1,60 @@
+"""The text report of ``pv lint``: the gate table, the findings, the result line."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from pv.diagnostics import Severity
+from pv.lint.framework import LintRun, Verdict
+
+_WIDTH = 16
+_STYLE = {Verdict.PASS: "bold green", Verdict.FAIL: "bold red", Verdict.SKIP: "yellow"}
+_SEV = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def gate_lines(run: LintRun) -> list[tuple[str, Verdict, str, str]]:
+    out = []
+    for number, gate in enumerate(run.gates, 1):
+        head = f"Gate {number}: {gate.name} ".ljust(_WIDTH + 8, ".")
+        tail = f" ({gate.summary}) [{gate.ms:.0f} ms]"
+        if gate.vacuous:
+            tail = f" (measured nothing: {gate.summary}) [{gate.ms:.0f} ms]"
+        out.append((head, gate.verdict, tail, gate.name))
+    return out
+
+
+def write_text(run: LintRun, stream: TextIO, *, color: bool, quiet: bool, extra: list[str]) -> None:
+    diags = run.diagnostics
+    if not color:
+        for head, verdict, tail, _ in gate_lines(run):
+            stream.write(f"{head} {verdict.value}{tail}\n")
+        if not quiet:
+            for d in diags:
+                stream.write(f"{d.render()} [{d.severity.label}]\n")
+        for line in extra:
+            stream.write(line + "\n")
+        stream.write(run.result_line() + "\n")
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=stream, highlight=False, soft_wrap=True, force_terminal=True)
+    for head, verdict, tail, _ in gate_lines(run):
+        t = Text(head + " ")
+        t.append(verdict.value, style=_STYLE[verdict])
+        t.append(tail, style="dim")
+        console.print(t)
+    if not quiet:
+        for d in diags:
+            t = Text()
+            t.append(f"{d.path}:{d.line}:{d.col}: ", style="bold")
+            t.append(d.code, style=_SEV[d.severity])
+            t.append(f" {d.message}")
+            if d.hint:
+                t.append(f" ({d.hint})", style="dim")
+            t.append(f" [{d.severity.label}]", style=_SEV[d.severity])
+            console.print(t)
+    for line in extra:
+        console.print(Text(line, style="dim"))
+    style = "bold red" if run.failed or run.vacuous else "bold green"
+    console.print(Text(run.result_line(), style=style))

@@ -1,0 +1,198 @@
+"""Replay a ``pv lint`` run whose inputs did not change (``.pv/cache/lint-runs.json``, safe to delete).
+
+The key covers everything the result depends on: pv's own source files, the
+command-line options, ``pyproject.toml`` and the pytest ini files, the bytes of
+every file under the contract paths and the configured contract directories,
+the bytes of every test file pytest would collect, the baseline file, and the
+existence of every other path the previous run probed (evidence packs, cited
+files outside the index). Any change is a miss and a fresh run. Computing the
+key imports nothing heavy (no pydantic, no YAML), which is what makes a warm
+run fast. ``--collect``, ``--no-cache``, ``--update-baseline`` and colored
+output are never cached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+import pv
+
+if TYPE_CHECKING:
+    from pv.config import PvConfig
+    from pv.lint.framework import LintContext
+
+FORMAT = 2
+MAX_ENTRIES = 8
+_INI_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+
+
+def _file_digest(h: hashlib._Hash, path: Path) -> None:
+    try:
+        h.update(path.read_bytes())
+    except OSError as exc:
+        h.update(f"<unreadable {exc.errno}>".encode())
+
+
+def _walk(h: hashlib._Hash, start: Path) -> None:
+    """Every file below ``start`` (sorted): name and bytes of YAML, name and size of the rest."""
+    if start.is_file():
+        h.update(f"F{start}\0".encode())
+        _file_digest(h, start)
+        return
+    if not start.exists():
+        h.update(f"M{start}\0".encode())
+        return
+    for dirpath, dirnames, filenames in os.walk(start, followlinks=True):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            h.update(f"F{path}\0".encode())
+            if name.endswith((".yaml", ".yml")):
+                _file_digest(h, path)
+            else:
+                try:
+                    h.update(str(path.stat().st_size).encode())
+                except OSError:
+                    h.update(b"?")
+        if len(dirnames) > 10_000:  # pathological trees: stop hashing, never replay
+            h.update(os.urandom(8))
+
+
+def _pv_source_stamp() -> str:
+    """Changes whenever any pv module changes (so a pv upgrade or a local edit never replays)."""
+    h = hashlib.sha256(pv.__version__.encode())
+    base = Path(pv.__file__).parent
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(dirpath, name))
+                h.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}\0".encode())
+    return h.hexdigest()
+
+
+class RunCache:
+    def __init__(self, root: Path, argv_key: str, config: PvConfig, paths: list[str], baseline: str | None) -> None:
+        self.root = root
+        self.file = root / ".pv" / "cache" / "lint-runs.json"
+        self.argv_key = argv_key
+        self.config = config
+        self.paths = paths
+        self.baseline = baseline
+        self._inputs: str | None = None
+
+    @classmethod
+    def for_args(cls, args: argparse.Namespace, config: PvConfig, paths: list[str]) -> RunCache | None:
+        if args.no_cache or args.collect or args.update_baseline:
+            return None
+        if args.format == "text" and (args.color == "always" or (args.color == "auto" and _isatty())):
+            return None
+        argv = {
+            "cwd": os.getcwd(), "paths": list(args.paths), "format": args.format, "strict": args.strict,
+            "stb": args.strict_test_binding, "quiet": args.quiet, "baseline": args.baseline,
+            "color": args.color, "pv": _pv_source_stamp(), "format_version": FORMAT,
+        }  # fmt: skip
+        key = hashlib.sha256(json.dumps(argv, sort_keys=True).encode()).hexdigest()
+        return cls(config.root, key, config, paths, args.baseline)
+
+    # ---- key -------------------------------------------------------------------------------
+    def inputs_key(self) -> str:
+        if self._inputs is not None:
+            return self._inputs
+        from pv.testindex.discover import discover
+        from pv.testindex.pyconfig import PytestConfigError, load_pytest_config
+
+        h = hashlib.sha256()
+        for name in _INI_FILES:
+            path = self.root / name
+            h.update(f"I{name}\0".encode())
+            if path.is_file():
+                _file_digest(h, path)
+        if self.config.source is not None:
+            _file_digest(h, self.config.source)
+        starts = [Path(p) for p in self.paths] + [self.root / c for c in self.config.contracts]
+        for start in starts:
+            text = str(start)
+            if any(ch in text for ch in "*?["):
+                import glob
+
+                h.update(f"G{text}\0".encode())
+                for match in sorted(glob.glob(text, recursive=True)):
+                    _walk(h, Path(match))
+            else:
+                _walk(h, start.resolve() if start.exists() else start)
+        try:
+            cfg = load_pytest_config(self.root)
+            test_files = discover(cfg)
+        except (PytestConfigError, OSError):
+            test_files = []
+            h.update(os.urandom(8))  # a broken config: never replay
+        for rel in test_files:
+            h.update(f"T{rel}\0".encode())
+            _file_digest(h, self.root / rel)
+        if self.baseline:
+            h.update(b"B")
+            _walk(h, Path(self.baseline))
+        self._inputs = h.hexdigest()
+        return self._inputs
+
+    # ---- storage -----------------------------------------------------------------------------
+    def _load(self) -> dict[str, dict]:  # type: ignore[type-arg]
+        try:
+            raw = json.loads(self.file.read_bytes())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(raw, dict) or raw.get("format") != FORMAT or not isinstance(raw.get("entries"), dict):
+            return {}
+        return raw["entries"]
+
+    def replay(self, stream: TextIO) -> int | None:
+        """Write the stored output and return its exit code, or None on any miss."""
+        entry = self._load().get(self.argv_key)
+        if not isinstance(entry, dict) or entry.get("inputs") != self.inputs_key():
+            return None
+        probes = entry.get("probes", {})
+        for path, existed in probes.items():
+            if Path(path).exists() != existed:
+                return None
+        stream.write(entry.get("output", ""))
+        code = entry.get("code")
+        if code == 2 and entry.get("stderr"):
+            import sys
+
+            sys.stderr.write(entry["stderr"])
+        return int(code) if isinstance(code, int) else None
+
+    def store(self, ctx: LintContext, output: str, code: int) -> None:
+        entries = self._load()
+        resolver = ctx.shared.get("resolver")
+        probes = dict(getattr(resolver, "probes", {}) or {})
+        entries.pop(self.argv_key, None)
+        entries[self.argv_key] = {"inputs": self.inputs_key(), "probes": probes, "output": output, "code": code,
+                                  "stderr": "pv lint: nothing was measured (no contract, or no test reference "
+                                            "under --strict-test-binding); exit 2\n" if code == 2 else ""}
+        while len(entries) > MAX_ENTRIES:
+            entries.pop(next(iter(entries)))
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".lint-runs-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"format": FORMAT, "entries": entries}, handle)
+            os.replace(tmp, self.file)
+        except OSError:
+            pass
+
+
+def _isatty() -> bool:
+    import sys
+
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
