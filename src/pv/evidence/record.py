@@ -99,6 +99,11 @@ def _tee(source: IO[bytes], sink_path: Path, echo: IO[bytes] | None) -> None:
                     echo = None  # terminal went away; keep recording to the file
 
 
+def _binary(stream: Any) -> IO[bytes] | None:
+    """The byte stream under a text stream (None when replaced by one without, e.g. in tests)."""
+    return getattr(stream, "buffer", None)
+
+
 def _run(argv: Sequence[str], cwd: Path, work: Path, echo: bool) -> tuple[int, float, list[str]]:
     notes: list[str] = []
     start = time.monotonic()
@@ -111,8 +116,8 @@ def _run(argv: Sequence[str], cwd: Path, work: Path, echo: bool) -> tuple[int, f
         return 127, time.monotonic() - start, notes
     assert proc.stdout is not None and proc.stderr is not None
     threads = [
-        threading.Thread(target=_tee, args=(proc.stdout, work / STDOUT, sys.stdout.buffer if echo else None)),
-        threading.Thread(target=_tee, args=(proc.stderr, work / STDERR, sys.stderr.buffer if echo else None)),
+        threading.Thread(target=_tee, args=(proc.stdout, work / STDOUT, _binary(sys.stdout) if echo else None)),
+        threading.Thread(target=_tee, args=(proc.stderr, work / STDERR, _binary(sys.stderr) if echo else None)),
     ]
     for thread in threads:
         thread.start()

@@ -17,3 +17,8 @@ INVALID = register(
     "A contract with schema errors has no rung at all, so any declared status overclaims. Fix the "
     "`pv validate` findings first.",
 ).code
+LEDGER = register(
+    "PV-STAT-003", Severity.ERROR, "the results ledger cannot be read",
+    "The results ledger (.pv/results.json) is not valid JSON or not schema version 1, so no recorded "
+    "outcome can be trusted. Delete it and rerun `pv run` (or the suite with --pv-record).",
+).code

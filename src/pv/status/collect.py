@@ -107,15 +107,20 @@ def contract_facts(contract: LoadedContract, errors: Sequence[Diagnostic], resol
     )
 
 
-def collect(paths: Sequence[str | Path], config: PvConfig) -> Collected:
-    """Validate ``paths`` and build the facts of every contract that parsed."""
-    run = validate_paths(paths, config)
-    kept = apply_policy(run.diagnostics, config).kept
+def build_facts(run: ValidationRun, kept: Sequence[Diagnostic], config: PvConfig,
+                resolver: Resolver) -> list[ContractFacts]:
+    """Facts of every contract of a validation run; ``kept``: its findings after [tool.pv] policy."""
     errors_by_path: dict[str, list[Diagnostic]] = {}
     for d in kept:
         if d.severity >= Severity.ERROR:
             errors_by_path.setdefault(d.path, []).append(d)
+    return [contract_facts(c, errors_by_path.get(c.path, []), resolver, config) for c in run.contracts]
+
+
+def collect(paths: Sequence[str | Path], config: PvConfig) -> Collected:
+    """Validate ``paths`` and build the facts of every contract that parsed."""
+    run = validate_paths(paths, config)
+    kept = apply_policy(run.diagnostics, config).kept
     index = build_index(config.root)
     resolver = Resolver(index, config.root, ambiguous_severity_is_error=config.ambiguous_bare_names == "error")
-    facts = [contract_facts(c, errors_by_path.get(c.path, []), resolver, config) for c in run.contracts]
-    return Collected(facts, run, kept)
+    return Collected(build_facts(run, kept, config, resolver), run, kept)

@@ -6,10 +6,12 @@ nothing here depends on this repository's own contracts or ledger.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 import textwrap
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pv
@@ -59,6 +61,23 @@ class Project:
         return git(self.root, "rev-parse", "HEAD")
 
     def pv(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run ``pv ARGS`` in-process (fast: imports are shared) with cwd at the project root."""
+        from pv.cli import main
+
+        out, err = io.StringIO(), io.StringIO()
+        old = os.getcwd()
+        os.chdir(self.root)
+        try:
+            with redirect_stdout(out), redirect_stderr(err):
+                code = main(list(args))
+        except SystemExit as exc:  # argparse usage errors
+            code = int(exc.code or 0)
+        finally:
+            os.chdir(old)
+        return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+    def pv_subprocess(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run ``python -m pv ARGS`` as a real process (exit codes, no tracebacks, stdout/stderr split)."""
         return subprocess.run([sys.executable, "-m", "pv", *args], cwd=self.root, capture_output=True, text=True,
                               env=pv_env(), timeout=120)
 

@@ -1,0 +1,61 @@
+"""Gate ``evidence``: every ``LIVE: evidence/<pack>`` reference cites a pack that verifies.
+
+For each cited pack: manifest well-formed, every hash matches (a changed,
+missing or extra file is named), the recorded commit exists in history; and
+for the citing falsifier: the pack lists it, the run exited 0 and the
+falsifier's ``check:`` holds on the recorded metrics (pv.evidence.verify).
+A pack that does not exist is the test-binding gate's finding (PV-BIND-015),
+not repeated here. No LIVE reference at all: SKIP, never PASS.
+"""
+
+from __future__ import annotations
+
+from pv.lint.framework import GateOutcome, LintContext
+
+NAME = "evidence"
+ORDER = 80
+DESCRIPTION = "LIVE: evidence/<pack> references cite packs that verify and discharge their falsifier"
+
+
+def run(ctx: LintContext) -> GateOutcome:
+    from dataclasses import replace
+
+    from pv.diagnostics import Diagnostic, Severity
+    from pv.status.facts import RefKind
+    from pv.status.lint_inputs import book_for, facts_for
+
+    book = book_for(ctx)
+    diags: list[Diagnostic] = []
+    reported_packs: set[str] = set()
+    measured = discharged = 0
+    for contract in facts_for(ctx):
+        for f in contract.falsifiers:
+            for ref in f.refs:
+                if ref.kind is not RefKind.LIVE or not (ctx.root / ref.pack).is_dir():
+                    continue
+                measured += 1
+                report = book.report(ref.pack)
+                if ref.pack not in reported_packs:
+                    reported_packs.add(ref.pack)
+                    # Integrity findings belong to the pack's own files; per-falsifier ones are re-homed below.
+                    diags += [d for d in report.diagnostics if "falsifier" not in d.data]
+                where = {"path": contract.path.as_posix(), "line": f.line, "col": f.col}
+                if report.manifest is not None and f.id not in report.manifest.falsifiers:
+                    diags.append(Diagnostic(
+                        "PV-EVID-012", Severity.ERROR,
+                        f"{f.id} cites {ref.pack}, which was not recorded for it "
+                        f"(it lists {', '.join(report.manifest.falsifiers)})", **where,
+                        hint=f"cite the right pack, or record one with --falsifier {f.id}", data={"falsifier": f.id}))
+                    continue
+                for d in report.diagnostics:
+                    if d.data.get("falsifier") == f.id:
+                        diags.append(replace(d, message=f"{ref.pack}: {d.message}", **where))
+                state = book.judge(ref.pack, f.id)
+                discharged += state.discharged
+    return GateOutcome(
+        diagnostics=diags,
+        measured=measured,
+        summary=(f"{measured} LIVE reference(s) to {len(reported_packs)} pack(s); {discharged} discharged"
+                 if measured else "no falsifier cites an existing LIVE: evidence/<pack>"),
+        counts={"live_refs": measured, "packs": len(reported_packs), "discharged": discharged},
+    )

@@ -1,0 +1,59 @@
+"""Gate ``status``: a declared status above the one pv computes is a finding (PV-STAT-001).
+
+Status is computed from recorded test runs (the results ledger,
+``.pv/results.json``) and verified evidence packs by the ladder in
+pv.status.ladder (docs/status.md); the finding says why the declared rung is
+not reached. No contract declaring a status: SKIP, never PASS.
+"""
+
+from __future__ import annotations
+
+from pv.lint.framework import GateOutcome, LintContext
+
+NAME = "status"
+ORDER = 90
+DESCRIPTION = "declared status is not above the status computed from recorded runs and evidence"
+
+
+def run(ctx: LintContext) -> GateOutcome:
+    from pv.diagnostics import Diagnostic, Severity
+    from pv.ledger import DEFAULT_LEDGER, Ledger, LedgerError
+    from pv.status import codes
+    from pv.status.ladder import compute
+    from pv.status.lint_inputs import book_for, facts_for
+
+    ledger_path = ctx.root / DEFAULT_LEDGER
+    try:
+        ledger = Ledger.load(ledger_path)
+    except LedgerError as exc:
+        rel = DEFAULT_LEDGER.as_posix()
+        return GateOutcome([Diagnostic(codes.LEDGER, Severity.ERROR, str(exc).split(": ", 1)[-1], rel, 1, 1)],
+                           measured=1, summary="results ledger unreadable")
+    declared = [c for c in facts_for(ctx) if c.declared is not None]
+    book = book_for(ctx)
+    cache: dict = {}
+    diags: list[Diagnostic] = []
+    for contract in declared:
+        st = compute(contract, ledger, book, ctx.root, cache)
+        if not st.overclaims:
+            continue
+        assert contract.declared is not None
+        target = contract.declared
+        # The reasons the declared rung is missed: blockers of every rung up to it.
+        reasons = [r for rung, items in st.blockers.items() if st.computed is None or rung > st.computed
+                   if rung <= target for r in items]
+        shown = "; ".join(reasons[:3]) + (f" (+{len(reasons) - 3} more, see `pv status -v`)" if len(reasons) > 3 else "")
+        code = codes.INVALID if st.computed is None else codes.OVERCLAIM
+        diags.append(Diagnostic(
+            code, Severity.ERROR,
+            f"declared {target.name} but computed {st.computed_name}: {shown}",
+            contract.path.as_posix(), contract.declared_line, contract.declared_col,
+            hint="run the bound tests (`pv run`), record evidence (`pv evidence record`), or lower the status",
+            data={"declared": target.name, "computed": st.computed_name}))
+    return GateOutcome(
+        diagnostics=diags,
+        measured=len(declared),
+        summary=(f"{len(declared)} declared status(es) checked; {len(diags)} above the computed status"
+                 if declared else "no contract declares a status"),
+        counts={"declared": len(declared), "overclaiming": len(diags)},
+    )
