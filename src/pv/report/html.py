@@ -39,11 +39,12 @@ font:inherit}.filters button.active{background:#111827;color:#fff;border-color:#
 #shown{color:var(--muted);margin-left:auto}table{border-collapse:collapse;width:100%}
 th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid var(--line)}
 th{font-size:12px;text-transform:uppercase;letter-spacing:.03em;color:var(--muted);background:#fafbfc}
-code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all}
+code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;overflow-wrap:anywhere}
+.next{font-size:12px;color:var(--muted);margin-bottom:2px}
 ul.why{margin:0;padding-left:18px;color:#7c2d12}ul.why li{margin:1px 0}.ok{color:var(--DISCHARGED)}
 .out{font-weight:600}.out.passed{color:#15803d}.out.failed,.out.error{color:var(--bad)}
 .out.none,.out.skipped,.out.xfailed,.out.xpassed,.out.stale{color:#b45309}.muted{color:var(--muted)}
-.sb{font-size:11px;color:var(--bad);font-weight:600}.counts{white-space:nowrap;color:var(--muted)}
+.sb{font-size:11px;color:var(--bad);font-weight:600;white-space:nowrap}td code.muted{white-space:nowrap}.counts{white-space:nowrap;color:var(--muted)}
 tr.hidden{display:none}
 """
 
@@ -86,10 +87,12 @@ def _contract_row(c: dict[str, Any]) -> str:
     if over:
         declared += ' <span class="badge over" title="declared status is above the computed one">overclaims</span>'
     n = c["counts"]
-    counts = (f'{n["falsifiers"]} falsifiers: {n["bound"]} bound, {n["pending"]} pending, '
-              f'{n["passed"]} passed, {n["discharged"]}/{n["live"]} discharged')
+    counts = (f'{n["falsifiers"]} falsifier{"" if n["falsifiers"] == 1 else "s"}: {n["bound"]} bound, '
+              f'{n["pending"]} pending, {n["passed"]} passed, {n["discharged"]}/{n["live"]} discharged')
     why = c["why_not_higher"]
-    why_html = ("<ul class=\"why\">" + "".join(f"<li>{escape(w)}</li>" for w in why) + "</ul>") if why else (
+    nxt = c.get("next_rung")
+    why_html = (f'<div class="next">not {escape(_RUNG_LABEL.get(nxt, nxt or ""))} because:</div>'
+                "<ul class=\"why\">" + "".join(f"<li>{escape(w)}</li>" for w in why) + "</ul>") if why else (
         '<span class="ok">top rung reached</span>')
     return (
         f'<tr data-kind="contract" data-computed="{escape(c["computed"])}" data-over="{int(over)}" '

@@ -51,6 +51,7 @@ def contract_json(cs: ContractStatus) -> dict[str, Any]:
         "computed": cs.computed_name,
         "overclaims": cs.overclaims,
         "counts": cs.counts(),
+        "next_rung": cs.next_rung.name if cs.next_rung is not None else None,
         "why_not_higher": list(cs.why_not_higher),
         "blockers": {rung.name: list(items) for rung, items in cs.blockers.items()},
         "falsifiers": [falsifier_json(fs) for fs in cs.falsifiers],

@@ -124,6 +124,13 @@ class ContractStatus:
         return self.blockers[Status(self.computed + 1)]
 
     @property
+    def next_rung(self) -> Status | None:
+        """The rung just above the computed one (DRAFT when invalid, None at DISCHARGED)."""
+        if self.computed is None:
+            return Status.DRAFT
+        return None if self.computed is Status.DISCHARGED else Status(self.computed + 1)
+
+    @property
     def overclaims(self) -> bool:
         declared = self.facts.declared
         return declared is not None and (self.computed is None or declared > self.computed)
@@ -197,7 +204,8 @@ def _judge_tests(node_ids: Iterable[str], ledger: Ledger, root: Path, cache: dic
         if bad:
             worst = bad[0]
             what = worst.outcome + (" (not passed)" if worst.outcome in {"skipped", "xfailed", "xpassed"} else "")
-            states.append(TestState(nid, worst.outcome, False, f"{what} in the recorded run of {worst.node_id}"))
+            which = "" if worst.node_id == nid else f" of {worst.node_id}"
+            states.append(TestState(nid, worst.outcome, False, f"{what} in the recorded run{which}"))
             continue
         stale = [f for f in (freshness(r, root, cache) for r in results) if not f.fresh]
         if stale:

@@ -63,9 +63,7 @@ def render_text(statuses: list[ContractStatus], stream: TextIO, *, verbose: bool
             console.print(ft)
         why = cs.why_not_higher
         if why:
-            above = "DRAFT" if cs.computed is None else (
-                "DISCHARGED" if cs.computed_name == "FUNCTIONAL" else
-                {"DRAFT": "PARTIAL_ALGORITHM_LEVEL", "PARTIAL_ALGORITHM_LEVEL": "FUNCTIONAL"}[cs.computed_name])
+            above = cs.next_rung.name if cs.next_rung is not None else ""
             console.print(Text(f"{cs.facts.contract_id}: not {above} because:", style="bold"))
             for line in why:
                 console.print(Text(f"  - {line}"))
