@@ -108,11 +108,11 @@ def _reason(diff: ContractDiff) -> str:
     return "; ".join(f"{c.change} {c.key}" + (f": {c.why}" if c.why else "") for c in top)
 
 
-def _current_text(doc: Any) -> str | None:
+def _current_blob_id(doc: Any) -> str | None:
     file = getattr(doc, "file", None) or Path(str(doc.path))
     try:
-        return Path(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return gitrev.blob_id(Path(file).read_bytes())
+    except OSError:
         return None
 
 
@@ -139,19 +139,25 @@ def check_version_bumps(contracts: Sequence[Any], start: Path, base: str | None 
             result.not_compared.append((str(doc.path), f"outside the git repository {root}"))
         else:
             rel[relpath] = doc
+    label = result.base_how if result.base_how != result.base else result.base[:12]
     try:
-        texts = gitrev.read_at(root, result.base, rel)
+        base_ids = gitrev.blob_ids_at(root, result.base, rel)
+        differing = []
+        for relpath, doc in rel.items():
+            if base_ids[relpath] is None:
+                result.not_compared.append((str(doc.path), f"{relpath} does not exist at {label} (a new file)"))
+            elif base_ids[relpath] == _current_blob_id(doc):
+                result.compared += 1  # byte-identical to the base: nothing to parse, nothing changed
+            else:
+                differing.append(relpath)
+        texts = gitrev.read_at(root, result.base, differing)
     except gitrev.GitError as exc:
         result.skip_reason = f"cannot read files at {result.base_how}: {exc}"
         return result
-    label = result.base_how if result.base_how != result.base else result.base[:12]
-    for relpath, doc in rel.items():
-        found = texts[relpath]
+    for relpath in differing:
+        doc, found = rel[relpath], texts[relpath]
         if found.text is None:
             result.not_compared.append((str(doc.path), found.reason))
-            continue
-        if found.text == _current_text(doc):
-            result.compared += 1  # byte-identical: nothing to parse, nothing changed
             continue
         old = TextContract(relpath, found.text)
         if not old.ok or not isinstance(old.raw, dict) or not isinstance(doc.raw, dict):

@@ -9,6 +9,7 @@ as such, never as a pass.
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ def repo_root(start: Path) -> Path:
     proc = _git(folder, "rev-parse", "--show-toplevel", check=False)
     if proc.returncode != 0:
         raise GitError(f"{folder} is not inside a git repository")
-    return Path(proc.stdout.strip())
+    return Path(proc.stdout.strip()).resolve()
 
 
 def resolve(root: Path, ref: str) -> str:
@@ -66,6 +67,32 @@ class RevisionFile:
     rel_path: str
     text: str | None
     reason: str = ""
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives these bytes as a blob (sha1 of ``blob <size>\\0<data>``)."""
+    return hashlib.sha1(b"blob %d\x00" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def blob_ids_at(root: Path, rev: str, rel_paths: Iterable[str]) -> dict[str, str | None]:
+    """Blob id of each repo-relative path at ``rev`` (None when absent), from one ``git ls-tree``.
+
+    Comparing these ids with :func:`blob_id` of the working files tells the
+    unchanged files apart without reading a single blob.
+    """
+    wanted = list(dict.fromkeys(rel_paths))
+    if not wanted:
+        return {}
+    proc = _git(root, "ls-tree", "-r", "-z", "--full-tree", rev)
+    found: dict[str, str] = {}
+    keep = set(wanted)
+    for record in proc.stdout.split("\0"):
+        meta, _, path = record.partition("\t")
+        if path in keep:
+            parts = meta.split()
+            if len(parts) == 3 and parts[1] == "blob":
+                found[path] = parts[2]
+    return {p: found.get(p) for p in wanted}
 
 
 def read_at(root: Path, rev: str, rel_paths: Iterable[str]) -> dict[str, RevisionFile]:
@@ -108,8 +135,11 @@ def read_at(root: Path, rev: str, rel_paths: Iterable[str]) -> dict[str, Revisio
 
 
 def relative_to_repo(root: Path, path: Path) -> str | None:
-    """``path`` relative to the repository root in git's spelling, or None when outside it."""
+    """``path`` relative to the repository root in git's spelling, or None when outside it.
+
+    ``root`` should already be resolved (``repo_root`` returns it so).
+    """
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return path.resolve().relative_to(root).as_posix()
     except ValueError:
         return None

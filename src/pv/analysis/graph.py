@@ -110,15 +110,15 @@ def _resolve(name: str, by_stem: Mapping[str, str], by_id: Mapping[str, str]) ->
 
 
 def build_graph(docs: Iterable[ContractDoc]) -> ContractGraph:
-    """Collect nodes and edges; a link is matched by file stem, path or contract_id."""
+    """Collect nodes and edges; a link is matched by file stem, path, ``contract_id`` or ``metadata.id``."""
     docs = list(docs)
     graph = ContractGraph()
     by_id: dict[str, str] = {}
     for doc in docs:
         graph.nodes[doc.stem] = str(doc.path)
-        cid = raw_mapping(doc).get("contract_id")
-        if isinstance(cid, str):
-            by_id[cid] = doc.stem
+        for cid in (raw_mapping(doc).get("contract_id"), metadata_of(doc).get("id")):
+            if isinstance(cid, str) and cid.strip():
+                by_id.setdefault(cid.strip(), doc.stem)
     for doc in docs:
         meta = metadata_of(doc)
         for key_path, kind in _LINK_FIELDS:
