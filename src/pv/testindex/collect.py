@@ -10,6 +10,7 @@ blind spots are visible instead of silently papered over.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pv.diagnostics import Diagnostic, Severity
 from pv.testindex.index import TestIndex
 
 TIMEOUT_S = 600
+_NODE_ID_LINE = re.compile(r"^[^\s:]+\.py::\S")
 MAX_REPORTED = 50  # disagreements listed one by one; the rest are counted
 
 
@@ -41,7 +43,7 @@ def parse_collect_output(stdout: str) -> tuple[set[str], list[str]]:
         text = line.rstrip()
         if text.startswith("ERROR "):
             errors.append(text)
-        elif "::" in text and not text.startswith((" ", "=", "_")):
+        elif _NODE_ID_LINE.match(text):
             ids.add(text)
     return ids, errors
 
