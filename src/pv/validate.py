@@ -7,7 +7,9 @@ the command (pv.checks.policy.apply_policy) so that ``pv lint`` can also tell st
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,8 +61,31 @@ class ValidationRun:
         return exitcodes.OK
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while loading.
+
+    Loading builds hundreds of thousands of small, acyclic objects (nodes, tuples, dicts) that all
+    stay alive, so every generation-2 pass rescans a growing heap for nothing: with 1,000 contracts
+    that was ~45% of the run. Nothing here creates reference cycles (recursive aliases are refused),
+    so reference counting frees everything; the collector is restored afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def validate_paths(paths: Sequence[str | Path], config: PvConfig) -> ValidationRun:
     """Discover, load and check every contract under ``paths``; never raises on bad input."""
+    with _gc_paused():
+        return _validate_paths(paths, config)
+
+
+def _validate_paths(paths: Sequence[str | Path], config: PvConfig) -> ValidationRun:
     run = ValidationRun()
     found = discover(list(paths), config.root)
     run.diagnostics.extend(found.diagnostics)
