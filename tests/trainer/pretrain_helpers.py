@@ -11,6 +11,11 @@ import json
 from pathlib import Path
 
 import numpy as np
+import torch
+
+# Tiny models on a shared 2-core machine: intra-op threads only add contention
+# (measured 10x slower with 2 threads under load). Set once for these tests.
+torch.set_num_threads(1)
 
 VOCAB = 256
 SEQ = 16
@@ -24,25 +29,29 @@ def write_vocab(directory: Path, vocab_size: int = VOCAB) -> Path:
     return directory
 
 
-def learnable_tokens(n_tokens: int, vocab_size: int = VOCAB, seed: int = 0) -> np.ndarray:
-    """``n_tokens`` ids < vocab_size: 32 fixed 12-token phrases in a seeded random order."""
+def learnable_tokens(n_tokens: int, vocab_size: int = VOCAB, seed: int = 0, phrases: int = 32) -> np.ndarray:
+    """``n_tokens`` ids < vocab_size: ``phrases`` fixed 12-token phrases in a seeded random order."""
     rng = np.random.default_rng(seed)
-    phrases = rng.integers(0, vocab_size, size=(32, 12))
-    order = rng.integers(0, len(phrases), size=n_tokens // 12 + 1)
-    return phrases[order].reshape(-1)[:n_tokens].astype(np.uint32)
+    table = rng.integers(0, vocab_size, size=(phrases, 12))
+    order = rng.integers(0, phrases, size=n_tokens // 12 + 1)
+    return table[order].reshape(-1)[:n_tokens].astype(np.uint32)
 
 
 def write_shards(directory: Path, tokens: np.ndarray, per_shard: int | None = None) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
+    if len(tokens) == 0:
+        (directory / "shard-00000.bin").write_bytes(b"")
+        return directory
     per_shard = per_shard or len(tokens)
     for i, start in enumerate(range(0, len(tokens), per_shard)):
         tokens[start : start + per_shard].astype("<u4").tofile(directory / f"shard-{i:05d}.bin")
     return directory
 
 
-def make_data(root: Path, *, n_tokens: int = 12_000, vocab_size: int = VOCAB, seed: int = 0) -> tuple[Path, Path]:
+def make_data(root: Path, *, n_tokens: int = 12_000, vocab_size: int = VOCAB, seed: int = 0,
+              phrases: int = 32) -> tuple[Path, Path]:
     """(dataset dir, tokenizer dir) under ``root``."""
-    ds = write_shards(root / "shards", learnable_tokens(n_tokens, vocab_size, seed))
+    ds = write_shards(root / "shards", learnable_tokens(n_tokens, vocab_size, seed, phrases))
     tok = write_vocab(root / "tok", vocab_size)
     return ds, tok
 
@@ -60,3 +69,29 @@ def argv(ds: Path, tok: Path, run_dir: Path, *extra: str, **flags: object) -> li
         if value is not None:
             out += [f"--{key.replace('_', '-')}", str(value)]
     return [*out, "--no-progress", *extra]
+
+
+def options(ds: Path, tok: Path, run_dir: Path, **kw: object):  # -> TrainOptions
+    """TrainOptions matching ``argv``'s defaults, for in-process runs."""
+    from trainer.train.options import TrainOptions
+
+    base: dict[str, object] = {
+        "dataset": ds, "tokenizer": tok, "run_dir": run_dir, "mode": "from-scratch", "model": "tiny",
+        "vocab_size": VOCAB, "num_steps": 6, "batch_size": BATCH, "seq_length": SEQ, "steps_per_epoch": 2,
+        "val_batches": 2, "lr": 3e-3, "warmup_steps": 2, "target_val_loss": 3.0, "device": "cpu", "min_epochs": 1,
+        "progress": False,
+    }
+    base.update(kw)
+    return TrainOptions(**base)  # type: ignore[arg-type]
+
+
+def train(ds: Path, tok: Path, run_dir: Path, *, step_hook=None, **kw: object):  # -> RunResult
+    """Preflight + loop in-process, as `apr pretrain` runs them."""
+    from trainer.train.loop import run_training
+    from trainer.train.preflight import run_preflight
+
+    return run_training(run_preflight(options(ds, tok, run_dir, **kw)), step_hook=step_hook)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -1,0 +1,221 @@
+"""Preflight gates: each refuses bad input before any model exists, naming the gate, the numbers and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pretrain_helpers import VOCAB, argv, make_data, write_shards, write_vocab
+
+from trainer.cli import main
+from trainer.errors import PreflightError
+from trainer.train import preflight
+from trainer.train.options import TrainOptions
+
+
+@pytest.fixture
+def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any model construction fails the test: preflight must refuse first."""
+    import trainer.model
+
+    def boom(self: object, *a: object, **k: object) -> None:
+        raise AssertionError("a model was allocated before preflight refused the input")
+
+    monkeypatch.setattr(trainer.model.LlamaForCausalLM, "__init__", boom)
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> tuple[Path, Path]:
+    return make_data(tmp_path)
+
+
+def _refused(capsys: pytest.CaptureFixture[str], args: list[str], gate: str) -> str:
+    rc = main(args)
+    err = capsys.readouterr().err
+    assert rc == 3, err
+    lines = [line for line in err.splitlines() if line.startswith("apr: error:")]
+    assert len(lines) == 1 and gate in lines[0], err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.mark.falsifies("GATE-ARCH-370M-011", "FALSIFY-ARCH-370M-011")
+def test_preflight_rejects_tokenizer_vocab_mismatch(tmp_path: Path, data: tuple[Path, Path], no_model: None,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    ds, _ = data
+    tok = write_vocab(tmp_path / "tok300", 300)
+    line = _refused(capsys, argv(ds, tok, tmp_path / "run"), "GATE-ARCH-370M-011")
+    assert "tokenizer vocab_size (300) != model vocab_size (256)" in line
+    assert "INV-ARCH-370M-006" in line and "fix:" in line and "--vocab-size 256" in line
+    assert not (tmp_path / "run").exists()  # refused before the run dir was created
+
+
+@pytest.mark.falsifies("GATE-ARCH-370M-011", "FALSIFY-ARCH-370M-011")
+def test_preflight_accepts_matching_vocab(tmp_path: Path, data: tuple[Path, Path], no_model: None) -> None:
+    ds, tok = data
+    assert sorted(p.name for p in tok.iterdir()) == ["vocab.json"]  # a dir with only vocab.json is valid
+    report = preflight.run_preflight(_opts(ds, tok, tmp_path / "run"))
+    assert report.tokenizer_vocab == VOCAB == report.model_config.vocab_size
+
+
+@pytest.mark.falsifies("GATE-ARCH-370M-011", "FALSIFY-ARCH-370M-011")
+def test_preflight_helper_rejects_mismatch_against_370m_preset(tmp_path: Path, data: tuple[Path, Path],
+                                                               no_model: None) -> None:
+    ds, _ = data
+    tok = write_vocab(tmp_path / "tok50000", 50000)  # the pre-v1.5.0 tokenizer size
+    with pytest.raises(PreflightError) as exc:
+        preflight.run_preflight(_opts(ds, tok, tmp_path / "run", model="llama-370m", vocab_size=None))
+    assert exc.value.gate_id == "GATE-ARCH-370M-011"
+    assert "(50000) != model vocab_size (50257)" in str(exc.value)
+
+
+@pytest.mark.falsifies("GATE-ARCH-370M-011", "FALSIFY-APR-PRETRAIN-ARCH-009", "FALSIFY-APR-PRETRAIN-ARCH-010")
+def test_preflight_vocab_gate_relaxed_under_init() -> None:
+    preflight.check_vocab(151665, 151936, relaxed=True, tokenizer="qwen", model="init.apr")
+    preflight.check_vocab(151936, 151936, relaxed=True, tokenizer="qwen", model="init.apr")
+    with pytest.raises(PreflightError) as exc:
+        preflight.check_vocab(151937, 151936, relaxed=True, tokenizer="big", model="init.apr")
+    text = str(exc.value)
+    assert exc.value.gate_id == "GATE-ARCH-370M-011-RELAXED"
+    assert "RELAXED" in text and "OOB" in text and "151937" in text and "151936" in text
+    with pytest.raises(PreflightError):  # strict form: smaller is not equal
+        preflight.check_vocab(151665, 151936, relaxed=False, tokenizer="qwen", model="preset")
+
+
+def test_preflight_unreadable_vocab_names_gate(tmp_path: Path, data: tuple[Path, Path], no_model: None,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    ds, _ = data
+    bad = tmp_path / "badtok"
+    bad.mkdir()
+    (bad / "vocab.json").write_text("{not json", encoding="utf-8")
+    line = _refused(capsys, argv(ds, bad, tmp_path / "run"), "GATE-ARCH-370M-011")
+    assert "not a valid vocab.json" in line
+
+
+def test_preflight_rejects_missing_dataset(tmp_path: Path, data: tuple[Path, Path], no_model: None,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    _, tok = data
+    line = _refused(capsys, argv(tmp_path / "nope", tok, tmp_path / "run"), "GATE-DATA-001")
+    assert "does not exist" in line
+
+
+def test_preflight_rejects_empty_dataset(tmp_path: Path, data: tuple[Path, Path], no_model: None,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    _, tok = data
+    empty = write_shards(tmp_path / "empty", np.zeros(0, dtype=np.uint32))
+    line = _refused(capsys, argv(empty, tok, tmp_path / "run"), "GATE-DATA-001")
+    assert "holds no tokens" in line
+
+
+@pytest.mark.falsifies("GATE-PREFLIGHT-TOKEN-RANGE")
+def test_preflight_rejects_token_id_at_vocab_never_clamps(tmp_path: Path, data: tuple[Path, Path],
+                                                          no_model: None, capsys: pytest.CaptureFixture[str]) -> None:
+    _, tok = data
+    tokens = np.arange(6000, dtype=np.uint32) % VOCAB
+    tokens[4321] = VOCAB  # one id exactly at V
+    ds = write_shards(tmp_path / "oov", tokens)
+    line = _refused(capsys, argv(ds, tok, tmp_path / "run"), "GATE-PREFLIGHT-TOKEN-RANGE")
+    assert "token id 256 >= model vocab_size 256" in line and "INV-PRETOK-001" in line
+
+
+@pytest.mark.falsifies("GATE-CORPUS-PREFLIGHT", "FALSIFY-CORPUS-004")
+def test_preflight_refuses_planned_tokens_over_corpus(tmp_path: Path, data: tuple[Path, Path], no_model: None,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    ds, tok = data  # 12,000 tokens = 705 windows of 17; 8 held out -> 174 batches of 4 per pass
+    line = _refused(capsys, argv(ds, tok, tmp_path / "run", num_steps=200), "GATE-CORPUS-PREFLIGHT")
+    assert "FALSIFY-CORPUS-004" in line and "planned_tokens=12800" in line and "factor 1.15x" in line
+    assert "--allow-shard-cycle" in line
+
+
+@pytest.mark.falsifies("GATE-CORPUS-PREFLIGHT", "FALSIFY-CORPUS-004")
+def test_preflight_allow_shard_cycle_warns_instead(tmp_path: Path, data: tuple[Path, Path], no_model: None) -> None:
+    ds, tok = data
+    report = preflight.run_preflight(_opts(ds, tok, tmp_path / "run", num_steps=200, allow_shard_cycle=True))
+    assert report.cycle_factor == pytest.approx(200 / 174)
+    assert any(w.startswith("GATE-CORPUS-PREFLIGHT") and "cycling" in w for w in report.warnings)
+
+
+def test_preflight_rejects_seq_length_over_positions(tmp_path: Path, data: tuple[Path, Path], no_model: None,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    ds, tok = data
+    line = _refused(capsys, argv(ds, tok, tmp_path / "run", seq_length=513), "GATE-PREFLIGHT-SEQ")
+    assert "--seq-length 513 exceeds" in line and "max_position_embeddings 512" in line
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("target_val_loss", 0), ("target_val_loss", -1.5), ("num_steps", -1), ("steps_per_epoch", 0),
+     ("batch_size", 0), ("grad_accum", 0), ("lr", 0)],
+)
+def test_preflight_rejects_invalid_numbers(tmp_path: Path, data: tuple[Path, Path], no_model: None,
+                                           capsys: pytest.CaptureFixture[str], flag: str, value: float) -> None:
+    ds, tok = data
+    line = _refused(capsys, argv(ds, tok, tmp_path / "run", **{flag: value}), "GATE-PREFLIGHT-ARGS")
+    assert f"--{flag.replace('_', '-')} {value}" in line
+
+
+def test_preflight_rejects_run_dir_holding_a_run(tmp_path: Path, data: tuple[Path, Path], no_model: None,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    ds, tok = data
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "result.json").write_text("{}", encoding="utf-8")
+    line = _refused(capsys, argv(ds, tok, run), "GATE-PREFLIGHT-RUNDIR")
+    assert "already holds a run (found result.json)" in line and "--resume" in line
+
+
+def test_preflight_rejects_run_dir_that_is_a_file(tmp_path: Path, data: tuple[Path, Path], no_model: None,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    ds, tok = data
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    _refused(capsys, argv(ds, tok, tmp_path / "file"), "GATE-PREFLIGHT-RUNDIR")
+
+
+def test_preflight_resume_without_checkpoint(tmp_path: Path, data: tuple[Path, Path], no_model: None,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    ds, tok = data
+    line = _refused(capsys, argv(ds, tok, tmp_path / "run", "--resume"), "GATE-PREFLIGHT-RUNDIR")
+    assert "holds no checkpoint to resume" in line
+
+
+@pytest.mark.falsifies("GATE-GPUTRAIN-002")
+def test_preflight_explicit_cuda_without_cuda_is_fatal(tmp_path: Path, data: tuple[Path, Path], no_model: None,
+                                                       capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    ds, tok = data
+    for device in ("cuda", "cuda:1"):
+        line = _refused(capsys, argv(ds, tok, tmp_path / "run", device=device), "GATE-GPUTRAIN-002")
+        assert f"--device {device} requested but CUDA is not available" in line
+
+
+@pytest.mark.falsifies("GATE-GPUTRAIN-002")
+def test_preflight_auto_device_falls_back_and_says_so() -> None:
+    from trainer.train.device import resolve_device
+
+    auto = resolve_device("auto", cuda_available=False, cuda_count=0)
+    assert auto.name == "cpu" and "CUDA not available" in auto.note
+    assert resolve_device("auto", cuda_available=True, cuda_count=1).name == "cuda:0"
+    assert resolve_device("cuda:1", cuda_available=True, cuda_count=2).name == "cuda:1"
+    with pytest.raises(PreflightError, match="only 1 CUDA device"):
+        resolve_device("cuda:3", cuda_available=True, cuda_count=1)
+
+
+def test_preflight_init_missing_file_refused_before_allocation(tmp_path: Path, data: tuple[Path, Path],
+                                                              no_model: None,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    ds, tok = data
+    args = argv(ds, tok, tmp_path / "run", "--init", str(tmp_path / "missing.apr"), vocab_size=None)
+    line = _refused(capsys, args, "FALSIFY-APR-PRETRAIN-INIT-003")
+    assert "missing.apr" in line
+
+
+def _opts(ds: Path, tok: Path, run_dir: Path, **kw: object) -> TrainOptions:
+    base: dict[str, object] = {"dataset": ds, "tokenizer": tok, "run_dir": run_dir, "mode": "from-scratch",
+                               "model": "tiny", "vocab_size": VOCAB, "num_steps": 6, "batch_size": 4,
+                               "seq_length": 16, "steps_per_epoch": 2, "val_batches": 2, "device": "cpu"}
+    base.update(kw)
+    return TrainOptions(**base)  # type: ignore[arg-type]

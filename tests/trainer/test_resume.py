@@ -1,0 +1,106 @@
+"""--resume: an interrupted CPU fp32 run continues bit-identically to an uninterrupted one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from pretrain_helpers import argv, make_data, read_jsonl, train
+
+from trainer.checkpoint.apr import load_apr
+from trainer.cli import main
+
+ARGS = {"num_steps": 8, "steps_per_epoch": 2, "seed": 5, "lr": 5e-3}
+
+
+class _Kill(KeyboardInterrupt):
+    """What Ctrl-C (SIGINT) raises in the loop."""
+
+
+def _interrupt_at(step: int):  # -> StepHook
+    def hook(steps_completed: int) -> None:
+        if steps_completed == step:
+            raise _Kill()
+    return hook
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> tuple[Path, Path]:
+    return make_data(tmp_path)
+
+
+@pytest.mark.falsifies("INV-TRAIN-003", "GATE-TRAIN-006")
+def test_resume_is_bit_identical_to_uninterrupted_run(tmp_path: Path, data: tuple[Path, Path],
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    ds, tok = data
+    full, cut = tmp_path / "full", tmp_path / "cut"
+    reference = train(ds, tok, full, **ARGS)
+    assert reference.status == "FINISHED" and reference.epochs_completed == 4
+
+    with pytest.raises(KeyboardInterrupt):  # mid-epoch 3: steps 4 done, step 5's record exists too
+        train(ds, tok, cut, step_hook=_interrupt_at(5), **ARGS)
+    interrupted = json.loads((cut / "result.json").read_text())
+    assert (interrupted["status"], interrupted["gate_id"]) == ("ABORTED", "INTERRUPTED")
+    assert interrupted["steps_completed"] == 5 and interrupted["epochs_completed"] == 2
+    assert len(read_jsonl(cut / "train.jsonl")) == 5
+
+    rc = main(argv(ds, tok, cut, "--resume", **ARGS))  # the same command line plus --resume
+    assert rc == 0, capsys.readouterr().err
+    resumed = json.loads((cut / "result.json").read_text())
+    assert resumed["resumed_from_epoch"] == 2 and resumed["status"] == reference.status
+    assert resumed["val_loss_history"] == reference.val_loss_history  # exact floats
+    assert resumed["steps_completed"] == 8 and resumed["tokens_seen"] == reference.tokens_seen
+
+    log_full, log_cut = read_jsonl(full / "train.jsonl"), read_jsonl(cut / "train.jsonl")
+    assert [r["step"] for r in log_cut] == list(range(8))  # the replayed step 4 is not duplicated
+    for a, b in zip(log_full, log_cut, strict=True):
+        assert (a["train_loss"], a["grad_norm"], a["lr"]) == (b["train_loss"], b["grad_norm"], b["lr"])
+
+    weights_full = load_apr(full / "ckpt" / "epoch-004.apr").tensors
+    weights_cut = load_apr(cut / "ckpt" / "epoch-004.apr").tensors
+    assert weights_full.keys() == weights_cut.keys()
+    assert all(torch.equal(weights_full[k], weights_cut[k]) for k in weights_full)
+    assert (full / "ckpt" / "epoch-004.apr").read_bytes() == (cut / "ckpt" / "epoch-004.apr").read_bytes()
+    meta_full = json.loads((full / "ckpt" / "epoch-004.metadata.json").read_text())
+    meta_cut = json.loads((cut / "ckpt" / "epoch-004.metadata.json").read_text())
+    assert meta_full["optimizer_state_sha"] == meta_cut["optimizer_state_sha"]  # AdamW moments identical too
+
+
+def test_resume_refuses_different_settings(tmp_path: Path, data: tuple[Path, Path],
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    ds, tok = data
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train(ds, tok, run, step_hook=_interrupt_at(3), **ARGS)
+    changed = {**ARGS, "lr": 1e-3}
+    rc = main(argv(ds, tok, run, "--resume", **changed))
+    err = capsys.readouterr().err
+    assert rc == 3
+    assert "GATE-PREFLIGHT-RESUME" in err and "lr: was 0.005, now 0.001" in err
+
+
+def test_resume_refuses_tampered_optimizer_state(tmp_path: Path, data: tuple[Path, Path],
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    ds, tok = data
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train(ds, tok, run, step_hook=_interrupt_at(3), **ARGS)
+    optim = next((run / "ckpt").glob("*.optim.safetensors"))
+    blob = bytearray(optim.read_bytes())
+    blob[-1] ^= 0xFF
+    optim.write_bytes(bytes(blob))
+    rc = main(argv(ds, tok, run, "--resume", **ARGS))
+    assert rc == 3
+    assert "does not match the sha256" in capsys.readouterr().err
+
+
+def test_resume_after_completion_trains_nothing_more(tmp_path: Path, data: tuple[Path, Path]) -> None:
+    ds, tok = data
+    run = tmp_path / "run"
+    first = train(ds, tok, run, **ARGS)
+    again = train(ds, tok, run, resume=True, **ARGS)
+    assert again.steps_completed == first.steps_completed == 8
+    assert again.val_loss_history == first.val_loss_history
+    assert len(read_jsonl(run / "train.jsonl")) == 8
