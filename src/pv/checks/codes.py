@@ -30,10 +30,11 @@ YAML_BINARY = register("PV-YAML-005", E, "binary file",
 YAML_TOO_LARGE = register("PV-YAML-006", E, "file over the size cap",
                           "Files above max_file_bytes (default 4 MiB) are refused before parsing. Split the "
                           "contract, or raise the cap with --max-file-bytes or [tool.pv] max_file_bytes.").code
-YAML_BOMB = register("PV-YAML-007", E, "alias expansion limit exceeded",
+YAML_BOMB = register("PV-YAML-007", E, "alias expansion or nesting limit exceeded",
                      "Anchors and aliases expand to more nodes than the file could hold literally "
-                     "(a 'billion laughs' alias bomb). pv stops counting and refuses the file. Inline the "
-                     "repeated content or use fewer nested aliases.").code
+                     "(a 'billion laughs' alias bomb), or nests deeper than pv loads (about 400 "
+                     "levels). pv stops and refuses the file. Inline the repeated content or use fewer "
+                     "nested aliases.").code
 YAML_TAG = register("PV-YAML-008", E, "tag refused",
                     "Only plain YAML values are accepted (strings, numbers, booleans, null, lists, "
                     "mappings). Tags such as !!python/object or custom !tags are refused: loading is "
