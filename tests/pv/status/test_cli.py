@@ -198,3 +198,22 @@ def test_corrupt_ledger_is_one_line_exit_2(project: Project) -> None:
     proc = project.pv_subprocess("status")
     assert proc.returncode == 2
     assert "cannot read the results ledger" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_evidence_gate_places_refutations_at_the_citing_falsifier(project: Project) -> None:
+    setup(project)
+    skip = project.pv("lint")
+    assert "evidence ....... SKIP (no falsifier cites an existing LIVE: evidence/<pack>)" in skip.stdout
+    rec = project.pv("evidence", "record", "--name", "bad-run", "--falsifier", "FALSIFY-DEMO-003", "-q", "--",
+                     sys.executable, "-c", "print('{\"val_loss\": 10.25}')")
+    assert rec.returncode == 0
+    contract = CONTRACT.format(status="PARTIAL_ALGORITHM_LEVEL", live="LIVE: evidence/bad-run").replace(
+        "    test: tests/test_demo.py::test_multiplies", '    test: "LIVE: evidence/bad-run"')
+    project.write("contracts/demo.yaml", contract)
+    project.commit()
+    lint = project.pv("lint")
+    assert "evidence ....... FAIL (2 LIVE reference(s) to 1 pack(s); 0 discharged)" in lint.stdout, lint.stdout
+    assert ("contracts/demo.yaml:13:5: PV-EVID-012 FALSIFY-DEMO-002 cites evidence/bad-run, which was not "
+            "recorded for it (it lists FALSIFY-DEMO-003)") in lint.stdout
+    assert ("contracts/demo.yaml:17:5: PV-EVID-008 evidence/bad-run: FALSIFY-DEMO-003: val_loss = 10.25: "
+            "`val_loss < 9.38` does not hold") in lint.stdout
