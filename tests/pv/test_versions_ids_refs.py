@@ -158,3 +158,10 @@ def test_gate_falsification_id_resolves_across_given_contracts(write, config) ->
     assert alone.exit_code() == 0  # a warning never fails the run
     both = validate_paths([gate, write("clamp.yaml", PROVABLE)], config)
     assert both.diagnostics == []
+
+
+@pytest.mark.parametrize("entry", ['"1.0.0 (yesterday): first version"', '"1.0.0: first version"',
+                                   '"1.0.0 (2026-01-01):"', '"v1.0.0 (2026-01-01): first"'])
+def test_changelog_string_shape(write, config, entry: str) -> None:  # type: ignore[no-untyped-def]
+    text = PROVABLE.replace('"1.0.0 (2026-01-01): first version"', entry)
+    assert found(run_one(write, config, text)) == [(codes.SEM_ENTRY, 8)]

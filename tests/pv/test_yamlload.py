@@ -177,3 +177,13 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     f.write_bytes("\ufeffa: 1\n".encode())
     parsed, diags = load_file(f, "bom.yaml", MB)
     assert diags == [] and parsed is not None and parsed.data == {"a": 1}
+
+
+def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    parsed, diags = load_file(fifo, "pipe.yaml", MB)
+    d = only(diags)
+    assert parsed is None and d.code == codes.PATH_UNREADABLE and "not a regular file" in d.message

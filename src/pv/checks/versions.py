@@ -20,7 +20,8 @@ SEMVER = re.compile(
     r"(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?"
     r"(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
 )
-CHANGELOG_LINE = re.compile(r"^\s*v?(?P<version>\d+\.\d+\.\d+\S*)\s*\((?P<date>[^)]*)\)\s*:\s*(?P<text>\S.*)", re.S)
+CHANGELOG_LINE = re.compile(
+    r"^\s*(?P<version>\d+\.\d+\.\d+\S*)\s*\((?P<date>\d{4}-\d{2}-\d{2})\)\s*:\s*(?P<text>\S.*)", re.S)
 
 Key = tuple[int, int, int, tuple[Any, ...]]
 

@@ -13,6 +13,7 @@ for an alias bomb, and one walk over it:
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -271,6 +272,9 @@ def load_file(path: Path, display: str, max_bytes: int) -> tuple[ParsedYaml | No
         return None, [Diagnostic(code, Severity.ERROR, message, display, 1, 1, hint=hint)]
 
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or device would block or never end
+            return refuse(codes.PATH_UNREADABLE, "not a regular file (a pipe, socket or device)",
+                          "point pv at contract files")
         with path.open("rb") as fh:
             raw = fh.read(max_bytes + 1)
     except OSError as exc:
