@@ -40,6 +40,14 @@ def test_setup_error(broken):
 """
 
 
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """One recorded run shared by the read-only tests (each pytest subprocess costs about a second)."""
+    project = Project(tmp_path_factory.mktemp("ledger") / "proj")
+    _record(project)
+    return project
+
+
 def _record(project: Project, *extra: str) -> dict[str, dict[str, object]]:
     project.write("tests/test_a.py", TESTS)
     sha = project.commit()
@@ -52,8 +60,9 @@ def _record(project: Project, *extra: str) -> dict[str, dict[str, object]]:
     return data["results"]
 
 
-def test_plugin_records_every_outcome_honestly(project: Project) -> None:
-    results = _record(project)
+def test_plugin_records_every_outcome_honestly(recorded: Project) -> None:
+    project = recorded
+    results = json.loads((project.root / ".pv" / "results.json").read_text())["results"]
     outcomes = {nid.split("::")[1]: e["outcome"] for nid, e in results.items()}
     assert outcomes == {
         "test_ok": "passed", "test_fail": "failed", "test_skip": "skipped", "test_xfail": "xfailed",
@@ -66,15 +75,15 @@ def test_plugin_records_every_outcome_honestly(project: Project) -> None:
     assert isinstance(entry["duration_s"], float)
 
 
-def test_only_passed_counts_as_passed(project: Project) -> None:
-    _record(project)
+def test_only_passed_counts_as_passed(recorded: Project) -> None:
+    project = recorded
     ledger = Ledger.load(project.root / ".pv" / "results.json")
     passed = {nid.split("::")[1] for nid, r in ledger.results.items() if r.passed}
     assert passed == {"test_ok", "test_param[1]", "test_param[2]"}
 
 
-def test_lookup_matches_parametrized_cases_exactly_never_by_substring(project: Project) -> None:
-    _record(project)
+def test_lookup_matches_parametrized_cases_exactly_never_by_substring(recorded: Project) -> None:
+    project = recorded
     ledger = Ledger.load(project.root / ".pv" / "results.json")
     assert [r.node_id for r in ledger.lookup("tests/test_a.py::test_param")] == [
         "tests/test_a.py::test_param[1]", "tests/test_a.py::test_param[2]"]
@@ -82,15 +91,22 @@ def test_lookup_matches_parametrized_cases_exactly_never_by_substring(project: P
     assert ledger.lookup("tests/test_a.py::test_o") == []
 
 
-def test_a_changed_test_file_makes_the_result_stale(project: Project) -> None:
-    _record(project)
+def test_a_changed_test_file_makes_the_result_stale(recorded: Project) -> None:
+    project = recorded
     ledger = Ledger.load(project.root / ".pv" / "results.json")
     result = ledger.results["tests/test_a.py::test_ok"]
     assert freshness(result, project.root).fresh
-    (project.root / "tests/test_a.py").write_text(TESTS + "\n# edited\n")
-    verdict = freshness(result, project.root)
-    assert not verdict.fresh
-    assert "stale" in verdict.reason
+    test_file = project.root / "tests/test_a.py"
+    original = test_file.read_text()
+    try:
+        test_file.write_text(original + "\n# edited\n")
+        verdict = freshness(result, project.root)
+        assert not verdict.fresh
+        assert "stale" in verdict.reason
+        test_file.unlink()
+        assert "no longer exists" in freshness(result, project.root).reason
+    finally:
+        test_file.write_text(original)
 
 
 def test_a_later_run_merges_and_replaces_only_what_it_ran(project: Project) -> None:
@@ -105,19 +121,15 @@ def test_a_later_run_merges_and_replaces_only_what_it_ran(project: Project) -> N
 
 def test_custom_ledger_path_and_bad_path_refused(project: Project) -> None:
     project.write("tests/test_a.py", "def test_ok():\n    assert True\n")
+    plain = project.pytest()
+    assert plain.returncode == 0
+    assert not (project.root / ".pv").exists()  # without the flag nothing is written
     proc = project.pytest("--pv-record=out/ledger.json")
     assert proc.returncode == 0, proc.stdout
     assert "tests/test_a.py::test_ok" in json.loads((project.root / "out/ledger.json").read_text())["results"]
     bad = project.pytest("--pv-record", "tests/test_a.py")
     assert bad.returncode != 0
     assert "--pv-record: ledger path must end in .json" in bad.stderr + bad.stdout
-
-
-def test_without_the_flag_nothing_is_written(project: Project) -> None:
-    project.write("tests/test_a.py", "def test_ok():\n    assert True\n")
-    proc = project.pytest()
-    assert proc.returncode == 0
-    assert not (project.root / ".pv").exists()
 
 
 def test_corrupt_ledger_is_a_clear_error(tmp_path: Path) -> None:
