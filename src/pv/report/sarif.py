@@ -7,8 +7,10 @@ Diagnostic fingerprint: code, file and message, not the line), so results track 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import quote
 
 from pv import __version__
 from pv.checks.registry import all_rules
@@ -26,7 +28,7 @@ def document(diags: Sequence[Diagnostic], summary: RunSummary) -> dict[str, Any]
     used = {d.code for d in diags}
     known = {r.code for r in rules}
     rule_list = [
-        {"id": r.code, "name": r.title, "shortDescription": {"text": r.title},
+        {"id": r.code, "name": _identifier(r.title), "shortDescription": {"text": r.title},
          "fullDescription": {"text": r.explanation},
          "defaultConfiguration": {"level": _LEVEL[r.default_severity]}}
         for r in rules
@@ -41,7 +43,7 @@ def document(diags: Sequence[Diagnostic], summary: RunSummary) -> dict[str, Any]
             "level": _LEVEL[d.severity],
             "message": {"text": d.message + (f" ({d.hint})" if d.hint else "")},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": d.path},
+                "artifactLocation": {"uri": quote(d.path)},
                 "region": {"startLine": max(d.line, 1), "startColumn": max(d.col, 1)},
             }}],
             "partialFingerprints": {"pv/v1": d.fingerprint()},
@@ -65,3 +67,8 @@ def document(diags: Sequence[Diagnostic], summary: RunSummary) -> dict[str, Any]
 def write(diags: Sequence[Diagnostic], stream: TextIO, summary: RunSummary, options: dict[str, Any]) -> None:
     json.dump(document(diags, summary), stream, indent=2)
     stream.write("\n")
+
+
+def _identifier(title: str) -> str:
+    """SARIF rule names are identifiers: 'duplicate ID in this contract' -> 'DuplicateIdInThisContract'."""
+    return "".join(w[:1].upper() + w[1:].lower() for w in re.findall(r"[A-Za-z0-9]+", title))
