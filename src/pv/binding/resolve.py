@@ -42,7 +42,7 @@ class Resolution:
 
 
 def _close(word: str, options: list[str], n: int = 3) -> list[str]:
-    return difflib.get_close_matches(word, options, n=n, cutoff=0.75)
+    return difflib.get_close_matches(word, options, n=n, cutoff=0.8)
 
 
 def _split_param(text: str) -> tuple[str, str | None]:

@@ -172,10 +172,12 @@ def decide(outcome: GateOutcome, kept: list[Diagnostic]) -> tuple[Verdict, bool]
     """PASS / FAIL / SKIP, and whether the gate was vacuous where it must not be."""
     if outcome.skip_reason is not None:
         return Verdict.SKIP, False
+    if outcome.measured == 0 and outcome.vacuous_is_error:
+        return Verdict.FAIL, True
     if any(d.severity >= Severity.ERROR for d in kept):
         return Verdict.FAIL, False
     if outcome.measured == 0:
-        return (Verdict.FAIL, True) if outcome.vacuous_is_error else (Verdict.SKIP, False)
+        return Verdict.SKIP, False
     return Verdict.PASS, False
 
 
