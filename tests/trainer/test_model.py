@@ -283,3 +283,23 @@ def test_tied_head_shares_one_tensor(micro_config: ModelConfig) -> None:
     assert grad is not None
     unused = sorted(set(range(micro_config.vocab_size)) - set(ids.flatten().tolist()))
     assert grad[unused].abs().sum() > 0  # only the head can have produced these rows' gradient
+
+
+def test_autocast_precisions(micro_config: ModelConfig) -> None:
+    from trainer.model import autocast
+
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(micro_config).eval()
+    ids = torch.randint(0, micro_config.vocab_size, (2, 16))
+    with torch.no_grad():
+        exact = model(ids)
+        with autocast("cpu", "fp32"):
+            same = model(ids)
+        with autocast("cpu", "bf16"):
+            low = model(ids)
+    assert torch.equal(exact, same)
+    assert low.dtype == torch.bfloat16
+    assert not torch.equal(low.float(), exact)
+    assert F.cosine_similarity(low.float().flatten(), exact.flatten(), dim=0) > 0.99
+    with pytest.raises(ValueError, match="precision 'fp16' is not one of"):
+        autocast("cpu", "fp16")
