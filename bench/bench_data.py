@@ -38,8 +38,9 @@ def main() -> int:
     args = parser.parse_args()
 
     from trainer.data.corpus import stdlib_sources
+    from trainer.data.inputs import iter_documents
     from trainer.data.reader import WindowReader
-    from trainer.data.shards import encode_corpus, iter_documents
+    from trainer.data.shards import encode_corpus
     from trainer.data.tokenizer import load_tokenizer, train_bpe
 
     files = stdlib_sources("train")

@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--out", required=True, metavar="DIR", help="output directory")
     train.add_argument("--min-frequency", type=int, default=2, metavar="N",
                        help="merge only pairs seen at least N times (default 2)")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
 
     enc = sub.add_parser("encode-corpus", help="encode text into shard-NNNNN.bin + manifest.json")
     enc.add_argument("--tokenizer", required=True, metavar="DIR", help="dir holding tokenizer.json (or the file)")
@@ -90,7 +91,8 @@ def _train(args: argparse.Namespace) -> int:
     from trainer.data.tokenizer import SPECIAL_TOKENS, count_vocab, train_bpe
 
     started = time.perf_counter()
-    path = train_bpe(resolve_inputs(args.input), args.vocab_size, args.out, min_frequency=args.min_frequency)
+    path = train_bpe(resolve_inputs(args.input), args.vocab_size, args.out, min_frequency=args.min_frequency,
+                     progress=not args.quiet)
     specials = ", ".join(f"{tok}={i}" for i, tok in enumerate(SPECIAL_TOKENS))
     print(f"wrote {path} (+ vocab.json, merges.txt): vocab {count_vocab(path.parent)}, "
           f"special tokens {specials}, {time.perf_counter() - started:.1f}s")

@@ -66,7 +66,7 @@ def roundtrip_diffs(tokenizer: Any, documents: Sequence[str]) -> tuple[int, int]
 def check_tokenizer(path: str | Path, inputs: Sequence[str | Path] = (), *,
                     expect_vocab_size: int | None = None) -> dict[str, Any]:
     """Run every checkable C-TOK-BPE gate on the tokenizer at ``path``; ``ok`` is their conjunction."""
-    from trainer.data.shards import expand_inputs, iter_documents
+    from trainer.data.inputs import expand_inputs, iter_documents
 
     p = Path(path)
     tokenizer = load_tokenizer(p)

@@ -4,19 +4,15 @@ Format (pretokenize-bin-v1, as in the seed): ``shard-00000.bin``, ``shard-00001.
 ... each a headerless array of little-endian uint32 token ids (tokens = bytes / 4),
 plus ``manifest.json`` for provenance. The trainer never trusts the manifest for
 counts: it counts tokens from file sizes, and checks the largest id itself.
-
-Input rules: each input is a file or a directory (searched recursively, sorted by
-relative path). ``.py`` and ``.txt`` files are one document each (UTF-8);
-``.jsonl`` files hold one document per line in the line's ``"text"`` field.
+Input rules (files, directories, .py/.txt/.jsonl) live in ``trainer.data.inputs``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from trainer.checkpoint.atomic import atomic_write_bytes
+from trainer.data.inputs import FileRecord, expand_inputs, read_documents
+from trainer.data.progress import byte_progress
 from trainer.errors import AprError, PreflightError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -33,17 +31,12 @@ SCHEMA = "pretokenize-bin-v1"
 MANIFEST_FILE = "manifest.json"
 SHARD_GLOB = "shard-*.bin"
 TOKEN_DTYPE = np.dtype("<u4")
-TEXT_SUFFIXES = frozenset({".py", ".txt"})
-JSONL_SUFFIXES = frozenset({".jsonl"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES
 EOS_POLICIES = ("none", "between", "after")
 DEFAULT_SHARD_TOKENS = 50_000_000
 """200 MB per shard: big enough to keep file counts low, small enough to build in memory."""
 
 _BATCH_BYTES = 4 << 20
 """Documents are encoded in batches of about this many bytes (parallel inside tokenizers)."""
-
-_SKIP_DIRS = frozenset({"__pycache__", ".git", ".hg", ".svn", ".venv", "node_modules"})
 
 
 def shard_name(index: int) -> str:
@@ -52,149 +45,55 @@ def shard_name(index: int) -> str:
 
 
 # ---------------------------------------------------------------------------
-# inputs -> documents
-
-
-def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
-    """Files named by ``inputs``: files as given, directories walked recursively, sorted.
-
-    Keeps the first occurrence of a file named twice. A missing path, an explicit
-    file of an unsupported type, or nothing to read at all is a PreflightError.
-    """
-    files: list[Path] = []
-    seen: set[Path] = set()
-    for raw in inputs:
-        root = Path(raw)
-        if root.is_dir():
-            found = sorted(
-                (p for p in _walk(root) if p.suffix in SUPPORTED_SUFFIXES),
-                key=lambda p: p.relative_to(root).as_posix(),
-            )
-        elif root.is_file():
-            if root.suffix not in SUPPORTED_SUFFIXES:
-                raise PreflightError(
-                    "GATE-DATA-001",
-                    f"input {root} has unsupported type {root.suffix or '(none)'!r}",
-                    fix=f"pass {', '.join(sorted(SUPPORTED_SUFFIXES))} files or a directory of them",
-                )
-            found = [root]
-        else:
-            raise PreflightError("GATE-DATA-001", f"input {root} does not exist", fix="check the --input path")
-        for path in found:
-            key = path.resolve()
-            if key not in seen:
-                seen.add(key)
-                files.append(path)
-    if not files:
-        raise PreflightError(
-            "GATE-DATA-001",
-            f"no {'/'.join(sorted(SUPPORTED_SUFFIXES))} files under {', '.join(str(i) for i in inputs)}",
-            fix="point --input at text, Python or JSONL files",
-        )
-    return files
-
-
-def _walk(root: Path) -> Iterator[Path]:
-    """Every regular file under ``root`` (skipping VCS/cache dirs and symlinked dirs)."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS]
-        for name in filenames:
-            path = Path(dirpath) / name
-            if path.is_file():
-                yield path
-
-
-def _decode(path: Path, data: bytes, where: str = "") -> str:
-    """UTF-8 text of ``data``; invalid bytes are an error naming the file and offset."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PreflightError(
-            "GATE-DATA-001",
-            f"{path}{where}: invalid UTF-8 at byte {exc.start} ({exc.reason})",
-            fix="convert the file to UTF-8 or drop it from --input",
-        ) from None
-
-
-def documents_from_bytes(path: Path, data: bytes) -> list[str]:
-    """The documents of one input file, given its bytes (one rule for training and encoding)."""
-    if path.suffix in JSONL_SUFFIXES:
-        docs = []
-        for lineno, line in enumerate(data.split(b"\n"), start=1):
-            if not line.strip():
-                continue
-            text = _decode(path, line, f":{lineno}")
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise PreflightError(
-                    "GATE-DATA-001",
-                    f"{path}:{lineno}: invalid JSON ({exc.msg} at column {exc.colno})",
-                    fix='write one JSON object per line, e.g. {"text": "..."}',
-                ) from None
-            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-                raise PreflightError(
-                    "GATE-DATA-001",
-                    f'{path}:{lineno}: expected an object with a string "text" field',
-                    fix='write one JSON object per line, e.g. {"text": "..."}',
-                )
-            docs.append(obj["text"])
-        return docs
-    return [_decode(path, data)]
-
-
-def iter_documents(path: Path) -> Iterator[str]:
-    """Documents of one input file (see module docstring for the rules)."""
-    yield from documents_from_bytes(path, path.read_bytes())
-
-
-# ---------------------------------------------------------------------------
 # writing shards
 
 
 @dataclass
 class _ShardWriter:
-    """Buffers ids and writes full shards of exactly ``shard_tokens`` tokens (the last may be short)."""
+    """Collects ids and writes shards of exactly ``shard_tokens`` tokens (the last may be short).
+
+    Memory grows with what is buffered, never with ``shard_tokens`` itself.
+    """
 
     out_dir: Path
     shard_tokens: int
     vocab_size: int
-    buffer: np.ndarray = field(init=False)
+    chunks: list[np.ndarray] = field(default_factory=list)
     filled: int = 0
     shards: list[dict[str, Any]] = field(default_factory=list)
     total: int = 0
 
-    def __post_init__(self) -> None:
-        self.buffer = np.empty(self.shard_tokens, dtype=TOKEN_DTYPE)
-
     def add(self, ids: np.ndarray, source: str) -> None:
+        """Append ids (int64) after checking them against the vocab (INV-PRETOK-001: never clamp)."""
         if ids.size == 0:
             return
-        top = int(ids.max())
-        if top >= self.vocab_size or int(ids.min()) < 0:  # INV-PRETOK-001: never clamp
+        top, bottom = int(ids.max()), int(ids.min())
+        if top >= self.vocab_size or bottom < 0:
+            bad = top if top >= self.vocab_size else bottom
             raise AprError(
                 "GATE-PRETOK-001",
-                f"token id {top} from {source} is >= vocab size {self.vocab_size}",
+                f"token id {bad} from {source} is outside [0, vocab size {self.vocab_size})",
                 fix="the tokenizer and its reported vocab disagree; re-extract or retrain the tokenizer",
             )
         start = 0
         while start < ids.size:
             take = min(ids.size - start, self.shard_tokens - self.filled)
-            self.buffer[self.filled : self.filled + take] = ids[start : start + take]
+            self.chunks.append(ids[start : start + take])
             self.filled += take
             start += take
             if self.filled == self.shard_tokens:
                 self.flush()
 
     def flush(self) -> None:
+        """Write the buffered ids as the next shard (atomically) and record its size and hash."""
         if self.filled == 0:
             return
-        data = self.buffer[: self.filled].tobytes()
+        data = np.concatenate(self.chunks).astype(TOKEN_DTYPE).tobytes()
         name = shard_name(len(self.shards))
         atomic_write_bytes(self.out_dir / name, data)
         self.shards.append({"file": name, "tokens": self.filled, "sha256": hashlib.sha256(data).hexdigest()})
         self.total += self.filled
-        self.filled = 0
+        self.chunks, self.filled = [], 0
 
 
 def _tokenizer_identity(tokenizer: Tokenizer | str | Path) -> tuple[Tokenizer, str | None, str]:
@@ -272,12 +171,15 @@ def encode_corpus(
     writer = _ShardWriter(out, shard_tokens, vocab_size)
     eos = np.array([eos_id if eos_id is not None else 0], dtype=TOKEN_DTYPE)
     counts = {"documents": 0, "empty": 0, "eos": 0}
-    file_records: list[dict[str, Any]] = []
+    file_records: list[FileRecord] = []
     pending: list[str] = []
+    sources: list[str] = []
     pending_bytes = 0
+    # encode_batch_fast skips character offsets we never use; same ids (tokenizers >= 0.20).
+    encode_batch = getattr(encoder, "encode_batch_fast", encoder.encode_batch)
 
-    def emit(batch: list[str], source: str) -> None:
-        for encoding in encoder.encode_batch(batch, add_special_tokens=False):
+    def emit() -> None:
+        for encoding, source in zip(encode_batch(pending, add_special_tokens=False), sources, strict=True):
             ids = np.asarray(encoding.ids, dtype=np.int64)
             if ids.size == 0:
                 counts["empty"] += 1
@@ -290,27 +192,24 @@ def encode_corpus(
             if eos_policy == "after":
                 writer.add(eos, source)
                 counts["eos"] += 1
+        pending.clear()
+        sources.clear()
 
     total_bytes = sum(p.stat().st_size for p in files)
-    with _progress(progress, total_bytes) as advance:
+    with byte_progress(progress, total_bytes, "encoding") as advance:
         for path in files:
-            data = path.read_bytes()
-            docs = documents_from_bytes(path, data)
-            file_records.append({
-                "path": str(path),
-                "bytes": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "documents": len(docs),
-            })
-            for doc in docs:
+            record = FileRecord(path)
+            file_records.append(record)
+            for doc, consumed in read_documents(path, record):
                 pending.append(doc)
-                pending_bytes += len(doc)
+                sources.append(str(path))
+                pending_bytes += consumed
                 if pending_bytes >= _BATCH_BYTES:
-                    emit(pending, str(path))
-                    pending, pending_bytes = [], 0
-            advance(len(data))
-        if pending:
-            emit(pending, "the last batch")
+                    emit()
+                    advance(pending_bytes)
+                    pending_bytes = 0
+        emit()
+        advance(pending_bytes)
         writer.flush()
     elapsed = time.perf_counter() - started
     if writer.total == 0:
@@ -339,46 +238,12 @@ def encode_corpus(
         "normalization": "none",
         "input_format": sorted({p.suffix.lstrip(".") for p in files}),
         "corpus_roots": [str(i) for i in inputs],
-        "input_files": file_records,
+        "input_files": [r.as_dict() for r in file_records],
         "elapsed_seconds": round(elapsed, 3),
         "tokens_per_second": round(writer.total / elapsed, 1) if elapsed > 0 else None,
     }
     atomic_write_bytes(out / MANIFEST_FILE, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
     return manifest
-
-
-class _progress:
-    """A rich progress bar over input bytes (a no-op when disabled); yields an ``advance(n)``."""
-
-    def __init__(self, enabled: bool, total: int) -> None:
-        self.enabled = enabled
-        self.total = total
-        self._progress: Any = None
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        if not self.enabled:
-            return lambda n: None
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
-
-        self._progress = Progress(
-            TextColumn("encoding"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
-            console=Console(stderr=True), transient=False,
-        )
-        self._progress.__enter__()
-        task = self._progress.add_task("encode", total=self.total)
-        return lambda n: self._progress.advance(task, n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(*exc)
 
 
 # ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ Special tokens have fixed ids, first in the vocabulary:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,16 +49,18 @@ def merges_count(vocab_size: int) -> int:
     return vocab_size - MIN_VOCAB_SIZE
 
 
-def _iter_training_texts(files: Sequence[Path]) -> Iterator[str]:
-    """Yield documents for training, reusing the corpus reader's document rules."""
-    from trainer.data.shards import iter_documents
+def _iter_training_texts(files: Sequence[Path], advance: Callable[[int], None]) -> Iterator[str]:
+    """Yield documents for training (the corpus encoder's document rules), advancing a byte bar."""
+    from trainer.data.inputs import read_documents
 
     for path in files:
-        yield from iter_documents(path)
+        for doc, consumed in read_documents(path):
+            yield doc
+            advance(consumed)
 
 
 def train_bpe(inputs: Iterable[str | Path], vocab_size: int, out_dir: str | Path, *,
-              min_frequency: int = 2) -> Path:
+              min_frequency: int = 2, progress: bool = False) -> Path:
     """Train a byte-level BPE on ``inputs`` (files/dirs) and save it into ``out_dir``.
 
     Writes tokenizer.json, vocab.json and merges.txt; returns the tokenizer.json
@@ -68,7 +70,7 @@ def train_bpe(inputs: Iterable[str | Path], vocab_size: int, out_dir: str | Path
     """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
-    from trainer.data.shards import expand_inputs
+    from trainer.data.inputs import expand_inputs
 
     if not MIN_VOCAB_SIZE <= vocab_size <= MAX_VOCAB_SIZE:
         raise PreflightError(
@@ -88,7 +90,10 @@ def train_bpe(inputs: Iterable[str | Path], vocab_size: int, out_dir: str | Path
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
-    tokenizer.train_from_iterator(_iter_training_texts(files), trainer=trainer)
+    from trainer.data.progress import byte_progress
+
+    with byte_progress(progress, sum(f.stat().st_size for f in files), "reading") as advance:
+        tokenizer.train_from_iterator(_iter_training_texts(files, advance), trainer=trainer)
     got = tokenizer.get_vocab_size(with_added_tokens=True)
     if got != vocab_size:
         raise PreflightError(

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from trainer.cli import main as apr_main
+from trainer.data.inputs import expand_inputs
 from trainer.data.shards import (
     SCHEMA,
     ShardSet,
     _ShardWriter,
     encode_corpus,
-    expand_inputs,
 )
 from trainer.data.tokenizer import load_tokenizer
 from trainer.errors import AprError, PreflightError
@@ -247,3 +247,27 @@ def test_cli_check_reports_gates(tokenizer_dir: Path, corpus_dir: Path, capsys: 
     assert rc == 0 and report["ok"] and report["diffs"] == 0 and report["merges_count"] == 140
     rc = apr_main(["tokenize", "check", "--tokenizer", str(tokenizer_dir), "--expect-vocab-size", "50257"])
     assert rc == 1 and "vocab_ok: False" in capsys.readouterr().out
+
+
+@pytest.mark.falsifies("GATE-PRETOK-002")
+def test_batch_boundaries_do_not_change_the_stream(tokenizer_dir: Path, corpus_dir: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [json.dumps({"text": f.read_text(encoding="utf-8")}) for f in expand_inputs([corpus_dir])]
+    (tmp_path / "docs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    big = encode_corpus(tokenizer_dir, [tmp_path / "docs.jsonl"], tmp_path / "big", 700, "between")
+    monkeypatch.setattr("trainer.data.shards._BATCH_BYTES", 1)  # one document per encode_batch call
+    small = encode_corpus(tokenizer_dir, [tmp_path / "docs.jsonl"], tmp_path / "small", 700, "between")
+    assert _stream(tmp_path / "big").tolist() == _stream(tmp_path / "small").tolist()
+    assert big["eos_token_count"] == small["eos_token_count"] == 23
+    dir_manifest = encode_corpus(tokenizer_dir, [corpus_dir], tmp_path / "dir", 700, "between")
+    assert _stream(tmp_path / "dir").tolist() == _stream(tmp_path / "big").tolist()  # jsonl == files
+    assert dir_manifest["total_documents"] == big["total_documents"] == 24
+
+
+def test_progress_bar_reports_bytes_on_stderr(tokenizer_dir: Path, corpus_dir: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = encode_corpus(tokenizer_dir, [corpus_dir], tmp_path / "ds", 100_000, "after", progress=True)
+    captured = capsys.readouterr()
+    assert captured.out == "" and "encoding" in captured.err
+    total_kb = sum(r["bytes"] for r in manifest["input_files"]) / 1000
+    assert f"{total_kb:.1f}/{total_kb:.1f} kB" in captured.err  # the bar reached 100% of the input bytes
