@@ -15,6 +15,7 @@ Keys::
     ambiguous_bare_names = "error"  # or "warning" (pv lint)
     severity = { "PV-REF-004" = "error" }
     suppress = [{ rule = "PV-SEM-005", reason = "legacy changelog, fixed in 2.0" }]
+    diff_base = "origin/main"       # keys other commands own: see COMMAND_KEYS
 """
 
 from __future__ import annotations
@@ -27,8 +28,13 @@ from typing import Any
 from pv.diagnostics import Severity
 
 DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
+# Keys other commands own: name -> (type, what it is). Their values land in PvConfig.extra, checked
+# for type here so a typo or a wrong type is still an error. Add a key here to give a command one.
+COMMAND_KEYS: dict[str, tuple[type, str]] = {
+    "diff_base": (str, "pv lint: the git revision the version-bump gate compares contracts against"),
+}
 _KNOWN_KEYS = {"root", "contracts", "max_file_bytes", "extension_keys", "severity", "suppress",
-               "ambiguous_bare_names"}
+               "ambiguous_bare_names", *COMMAND_KEYS}
 # Places extension_keys may be scoped to: "*" (anywhere), a dialect, or a top-level block name.
 _SUPPRESS_KEYS = {"fingerprint", "rule", "file", "reason"}
 
@@ -59,7 +65,7 @@ class PvConfig:
     suppress: list[Suppression] = field(default_factory=list)
     ambiguous_bare_names: str = "error"
     source: Path | None = None  # the pyproject.toml read, if any
-    # Lines of [tool.pv] keys other commands own can be stored here by those commands' loaders.
+    # Values of the [tool.pv] keys other commands own (COMMAND_KEYS), e.g. extra["diff_base"].
     extra: dict[str, Any] = field(default_factory=dict)
 
     def extensions_for(self, scope: str) -> frozenset[str]:
@@ -170,5 +176,13 @@ def parse_table(table: Any, source: Path) -> PvConfig:
     if policy not in ("error", "warning"):
         raise ConfigError(f"{where}.ambiguous_bare_names must be 'error' or 'warning'")
 
+    extra: dict[str, Any] = {}
+    for key, (kind, _what) in COMMAND_KEYS.items():
+        if key in table:
+            if not isinstance(table[key], kind) or (isinstance(table[key], bool) and kind is not bool):
+                raise ConfigError(f"{where}.{key} must be a {kind.__name__}")
+            extra[key] = table[key]
+
     return PvConfig(root=root, contracts=list(contracts), extension_keys=ext_map, max_file_bytes=max_bytes,
-                    severity=severity, suppress=suppress, ambiguous_bare_names=policy, source=source)
+                    severity=severity, suppress=suppress, ambiguous_bare_names=policy, source=source,
+                    extra=extra)

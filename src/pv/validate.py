@@ -8,7 +8,7 @@ the command (pv.checks.policy.apply_policy) so that ``pv lint`` can also tell st
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,7 +152,7 @@ def _top_level_guesses(raw: dict[str, Any]) -> list[str]:
     return [g for k in raw if (g := suggest(str(k), known))]
 
 
-def _other_dialect_hint(kind: str):  # type: ignore[no-untyped-def]
+def _other_dialect_hint(kind: str) -> Callable[[str], str | None] | None:
     """For a top-level key that belongs to the other dialect: say so instead of a bare 'unknown'."""
     from pv.checks.keys import model_keys
     from pv.model.gate import GateContract

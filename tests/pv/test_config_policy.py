@@ -55,6 +55,7 @@ suppress = [{rule = "PV-SEM-005", reason = "legacy log"}, {file = "contracts/old
     ("ambiguous_bare_names = 'ignore'", "'error' or 'warning'"),
     ("contracts = 3", "list of paths"),
     ("extension_keys = 'owner'", "extension_keys"),
+    ("diff_base = 3", "diff_base must be a str"),
 ])
 def test_bad_config_is_an_error_naming_the_key(tmp_path: Path, body: str, message: str) -> None:
     pyproject(tmp_path, body + "\n")
@@ -87,3 +88,8 @@ def test_policy_overrides_suppresses_and_reports_unused(tmp_path: Path) -> None:
         ("PV-SEM-002", "c.yaml", Severity.ERROR), ("PV-REF-004", "a.yaml", Severity.ERROR)]
     assert [s.reason for _, s in result.suppressed] == ["r1", "r2", "r3"]
     assert [s.reason for s in result.unused] == ["stale"]
+
+
+def test_command_owned_keys_land_in_extra(tmp_path: Path) -> None:
+    pyproject(tmp_path, 'diff_base = "origin/main"\n')
+    assert load_config(tmp_path).extra == {"diff_base": "origin/main"}

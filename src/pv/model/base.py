@@ -29,7 +29,7 @@ class Closed(BaseModel):
     """Base of every schema model (see the module docstring for why extra is 'ignore')."""
 
     model_config = ConfigDict(extra="ignore", strict=True, populate_by_name=True,
-                              json_schema_extra=_closed, frozen=False)
+                              json_schema_extra=_closed)
 
 
 CheckOp = Literal["<", "<=", "==", "!=", ">=", ">", "within"]

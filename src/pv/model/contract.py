@@ -11,9 +11,12 @@ even for a contract with schema errors (``model`` is then None).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from pydantic import ValidationError
 
 from pv.model.base import Check
 from pv.model.status import Status
@@ -129,14 +132,14 @@ class LoadedContract:
             self._falsifiers = list(self._iter_falsifiers())
         return self._falsifiers
 
-    def _iter_falsifiers(self):  # type: ignore[no-untyped-def]
+    def _iter_falsifiers(self) -> Iterator[FalsifierView]:
         if self.dialect == "provable":
             yield from self._section("falsification_tests", "falsifier")
         else:
             yield from self._section("gates", "gate")
             yield from self._section("invariants", "invariant")
 
-    def _section(self, section: str, kind: FalsifierKind):  # type: ignore[no-untyped-def]
+    def _section(self, section: str, kind: FalsifierKind) -> Iterator[FalsifierView]:
         items = self.raw.get(section)
         if not isinstance(items, list):
             return
@@ -193,7 +196,7 @@ def _check(value: Any) -> Check | None:
         return None
     try:
         return Check.model_validate(value)
-    except Exception:  # reported by the schema check (PV-SCH-*); the view just has no check
+    except ValidationError:  # reported by the schema check (PV-SCH-*); the view just has no check
         return None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from pv.checks import codes
 from pv.diagnostics import Diagnostic, Severity
 
 SUFFIXES = (".yaml", ".yml")
+Report = Callable[..., None]  # err(code, shown, message, hint=None)
 _GLOB_CHARS = set("*?[")
 
 
@@ -55,13 +57,13 @@ def discover(paths: list[str | Path], root: Path) -> Discovery:
                 err(codes.PATH_MISSING, text, "glob matches no file", "check the pattern")
                 continue
             for m in matches:
-                _one(Path(m), add, err, out, explicit=False)
+                _one(Path(m), add, err, explicit=False)
             continue
-        _one(Path(text), add, err, out, explicit=True)
+        _one(Path(text), add, err, explicit=True)
     return out
 
 
-def _one(path: Path, add, err, out: Discovery, explicit: bool) -> None:  # type: ignore[no-untyped-def]
+def _one(path: Path, add: Callable[[Path], None], err: Report, explicit: bool) -> None:
     shown = path.as_posix()
     try:
         if path.is_dir():
@@ -92,7 +94,7 @@ def _one(path: Path, add, err, out: Discovery, explicit: bool) -> None:  # type:
     err(codes.PATH_MISSING, shown, "path does not exist", "check the spelling")
 
 
-def _walk(top: Path, err) -> list[Path]:  # type: ignore[no-untyped-def]
+def _walk(top: Path, err: Report) -> list[Path]:
     """Recursive, sorted walk that follows directory symlinks but never loops."""
     found: list[Path] = []
     stack_real: set[str] = set()

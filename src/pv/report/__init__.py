@@ -89,7 +89,7 @@ def _load_builtin() -> None:
     register_format("github", github.write)
     register_format("sarif", sarif.write)
     try:  # pv lint's formatter, when present
-        from pv.report import junit  # type: ignore[attr-defined]
+        from pv.report import junit
 
         if hasattr(junit, "write"):
             register_format("junit", junit.write)
