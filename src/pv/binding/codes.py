@@ -9,7 +9,7 @@ from __future__ import annotations
 from pv.checks.registry import register
 from pv.diagnostics import Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
+E, W = Severity.ERROR, Severity.WARNING
 
 UNCLASSIFIED = register("PV-BIND-001", E, "cannot classify this test reference",
     "The text is not a node ID, a bare test name, a pytest command, LIVE-PENDING: <reason>, "
@@ -91,8 +91,6 @@ COLLECT_FAILED = register("PV-BIND-026", E, "pytest collection failed",
 NO_REFERENCE = register("PV-BIND-027", W, "falsifier cites no test",
     "Every falsifier needs a binding: a test, LIVE-PENDING: <reason>, LIVE: evidence/<pack>, a pv "
     "self-check or a shell: harness. Under --strict-test-binding this is an error.").code
-NO_TEST_BOUND = register("PV-BIND-028", I, "a shell: harness is not a bound test",
-    "shell: harnesses are counted apart and never count as a bound test.").code
 MARKER_UNKNOWN = register("PV-BIND-030", E, "falsifies marker names an unknown falsifier",
     "@pytest.mark.falsifies(ID) names a falsifier no contract defines. Fix the ID or add the "
     "falsifier.").code
