@@ -375,32 +375,32 @@ class _Reader:
     def fail(self, where: str, message: str, **kw: Any) -> AprFormatError:
         return AprFormatError(self.path, where, message, **kw)
 
-    def read(self, offset: int, length: int, what: str) -> bytes:
+    def read(self, offset: int, length: int, what: str) -> bytearray:
+        """Exactly ``length`` bytes at ``offset``, allocated only after the bounds check."""
         if offset < 0 or length < 0 or offset + length > self.size:
             raise self.fail(
                 f"{what} at offset {offset}",
                 f"needs bytes [{offset}, {offset + length}) but the file has {self.size} bytes (truncated or corrupt)",
             )
         self.fh.seek(offset)
-        data = self.fh.read(length)
-        if len(data) != length:
-            raise self.fail(
-                f"{what} at offset {offset}", f"short read: expected {length} bytes, got {len(data)}"
-            )
+        data = bytearray(length)
+        got = self.fh.readinto(data) if length else 0
+        if got != length:
+            raise self.fail(f"{what} at offset {offset}", f"short read: expected {length} bytes, got {got}")
         return data
 
 
 def _parse_header(r: _Reader) -> tuple[AprHeader, dict[int, DType]]:
     """Rules 1-4 and 8 (data_offset alignment) of apr-format.md §3."""
     if r.size < 4:
-        found = r.read(0, r.size, "magic")
+        found = bytes(r.read(0, r.size, "magic"))
         raise r.fail(
             "magic at offset 0",
             f"file has only {r.size} bytes (empty or truncated); expected magic {APR_MAGIC_V2!r}, found {found!r}",
         )
-    magic = r.read(0, 4, "magic")
+    magic = bytes(r.read(0, 4, "magic"))
     if magic == APR_MAGIC_V1:
-        version = r.read(4, 1, "version byte") if r.size >= 5 else b""
+        version = bytes(r.read(4, 1, "version byte")) if r.size >= 5 else b""
         if version != b"\x02":
             raise r.fail(
                 "magic at offset 0",
@@ -422,7 +422,7 @@ def _parse_header(r: _Reader) -> tuple[AprHeader, dict[int, DType]]:
         raise r.fail(
             "header", f"file has {r.size} bytes, fewer than the {HEADER_SIZE}-byte header (truncated)"
         )
-    raw = r.read(0, HEADER_SIZE, "header")
+    raw = bytes(r.read(0, HEADER_SIZE, "header"))
     h = AprHeader(*HEADER.unpack(raw))
     expected_crc = header_crc(raw)
     if h.header_crc != expected_crc:
@@ -511,7 +511,7 @@ def _parse_index(r: _Reader, h: AprHeader, dtypes: dict[int, DType]) -> list[Ten
             f"{h.tensor_count} entries need at least {h.tensor_count * INDEX_ENTRY_MIN} index bytes but the index "
             f"region [{start}, {end}) holds {end - start}",
         )
-    buf = r.read(start, end - start, "tensor index")
+    buf = bytes(r.read(start, end - start, "tensor index"))
     payload_end = r.size - FOOTER_SIZE
     entries: list[TensorEntry] = []
     pos = 0
@@ -615,7 +615,8 @@ def _decode(entry: TensorEntry, data: bytes | bytearray) -> torch.Tensor:
     if entry.numel == 0:
         return torch.empty(entry.shape, dtype=dt.torch_dtype or torch.float32)
     if dt.torch_dtype is not None:
-        return torch.frombuffer(bytearray(data), dtype=dt.torch_dtype).reshape(entry.shape)
+        buf = data if isinstance(data, bytearray) else bytearray(data)  # no copy for the reader's own buffers
+        return torch.frombuffer(buf, dtype=dt.torch_dtype).reshape(entry.shape)
     import numpy as np
 
     raw = np.frombuffer(bytes(data), dtype=np.uint8)
