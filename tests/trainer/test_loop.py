@@ -36,6 +36,7 @@ def _scripted_eval(monkeypatch: pytest.MonkeyPatch, values: list[float]) -> None
     monkeypatch.setattr(loop, "evaluate", lambda model, batches: next(trace))
 
 
+@pytest.mark.falsifies("INV-TRAIN-016")
 def test_grad_accumulation_2x4_equals_batch_8() -> None:
     g = torch.Generator().manual_seed(1)
     x = torch.randint(0, VOCAB, (8, 17), generator=g)
@@ -57,6 +58,7 @@ def test_grad_accumulation_2x4_equals_batch_8() -> None:
     assert not torch.equal(w_a["model.norm.weight"], _model().state_dict()["model.norm.weight"])  # it moved
 
 
+@pytest.mark.falsifies("INV-TRAIN-016")
 def test_grad_norm_is_the_real_pre_clip_norm_and_clipping_applies() -> None:
     g = torch.Generator().manual_seed(2)
     x = torch.randint(0, VOCAB, (4, 17), generator=g)
@@ -96,7 +98,7 @@ def test_gate_train_007_nan_injection_aborts_within_one_step(tmp_path: Path, dat
     assert json.loads((run / "result.json").read_text())["status"] == "ABORTED"
 
 
-@pytest.mark.falsifies("GATE-TRAIN-001", "INV-TRAIN-001", "GATE-TRAIN-008", "INV-TRAIN-008")
+@pytest.mark.falsifies("GATE-TRAIN-001", "GATE-TRAIN-008", "INV-TRAIN-001", "INV-TRAIN-008")
 def test_every_step_logs_required_metrics(tmp_path: Path, data: tuple[Path, Path]) -> None:
     run = tmp_path / "run"
     result = train(*data, run, num_steps=5, steps_per_epoch=5)
@@ -160,6 +162,7 @@ def test_gate_train_baseline_aborts_a_leaking_step0_eval(tmp_path: Path, data: t
     assert not list((tmp_path / "run" / "ckpt").glob("*.apr"))
 
 
+@pytest.mark.falsifies("INV-TRAIN-015")
 def test_num_steps_zero_gives_byte_identical_checkpoints(tmp_path: Path, data: tuple[Path, Path]) -> None:
     runs = [tmp_path / "a", tmp_path / "b"]
     results = [train(*data, run, num_steps=0) for run in runs]
@@ -172,7 +175,7 @@ def test_num_steps_zero_gives_byte_identical_checkpoints(tmp_path: Path, data: t
     assert meta["train_loss"] is None and meta["tokens_seen"] == 0
 
 
-@pytest.mark.falsifies("GATE-TRAIN-006", "INV-TRAIN-006", "FALSIFY-SHIP-021")
+@pytest.mark.falsifies("GATE-TRAIN-006", "INV-TRAIN-006")
 def test_falsify_ship_021_seed_reproducibility(tmp_path: Path, data: tuple[Path, Path]) -> None:
     logs = []
     for name in ("a", "b"):
@@ -184,7 +187,7 @@ def test_falsify_ship_021_seed_reproducibility(tmp_path: Path, data: tuple[Path,
         assert abs(ra["train_loss"] - rb["train_loss"]) <= 1e-6 and abs(ra["grad_norm"] - rb["grad_norm"]) <= 1e-6
 
 
-@pytest.mark.falsifies("GATE-TRAIN-006", "INV-TRAIN-006", "FALSIFY-SHIP-021")
+@pytest.mark.falsifies("GATE-TRAIN-006", "INV-TRAIN-006")
 def test_falsify_ship_021_different_seeds_do_diverge(tmp_path: Path, data: tuple[Path, Path]) -> None:
     losses = []
     for seed in (0, 1):
@@ -193,7 +196,7 @@ def test_falsify_ship_021_different_seeds_do_diverge(tmp_path: Path, data: tuple
     assert max(abs(a - b) for a, b in zip(*losses, strict=True)) > 1e-4
 
 
-@pytest.mark.falsifies("GATE-TRAIN-EXHAUST", "INV-TRAIN-011", "FALSIFY-TRAIN-EXHAUST")
+@pytest.mark.falsifies("GATE-TRAIN-EXHAUST", "INV-TRAIN-011")
 def test_cpu_exhaustion_cycles_with_real_compute_not_placeholder(tmp_path: Path, caplog: pytest.LogCaptureFixture,
                                                                  ) -> None:
     ds, tok = make_data(tmp_path, n_tokens=17 * 20)  # 20 windows: 8 held out, 3 train batches per pass
@@ -210,7 +213,7 @@ def test_cpu_exhaustion_cycles_with_real_compute_not_placeholder(tmp_path: Path,
         assert meta["train_ppl"] != pytest.approx(math.e, abs=0) and meta["grad_norm_max"] != 1.0
 
 
-@pytest.mark.falsifies("GATE-TRAIN-EXHAUST", "INV-TRAIN-011", "FALSIFY-TRAIN-EXHAUST")
+@pytest.mark.falsifies("GATE-CORPUS-PREFLIGHT", "GATE-TRAIN-EXHAUST", "INV-TRAIN-011")
 def test_cpu_exhaustion_halts_without_allow_shard_cycle(tmp_path: Path) -> None:
     from trainer.errors import PreflightError
 
@@ -252,7 +255,7 @@ def test_early_stop_after_patience(tmp_path: Path, data: tuple[Path, Path], monk
     assert result.best_val_loss == 5.0 and result.best_epoch == 1
 
 
-@pytest.mark.falsifies("GATE-TRAIN-003", "FALSIFY-SHIP-013")
+@pytest.mark.falsifies("GATE-TRAIN-003")
 def test_converged_only_when_target_met_on_learnable_corpus(tmp_path: Path) -> None:
     ds, tok = make_data(tmp_path, n_tokens=20_000, phrases=4)
     result = train(ds, tok, tmp_path / "run", num_steps=40, steps_per_epoch=10, lr=1e-2, warmup_steps=5,
@@ -265,7 +268,7 @@ def test_converged_only_when_target_met_on_learnable_corpus(tmp_path: Path) -> N
     assert (tmp_path / "run" / "loss.png").read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.falsifies("GATE-TRAIN-003", "FALSIFY-SHIP-013")
+@pytest.mark.falsifies("GATE-TRAIN-003")
 def test_unmet_target_is_finished_not_converged(tmp_path: Path, data: tuple[Path, Path]) -> None:
     result = train(*data, tmp_path / "run", num_steps=2, steps_per_epoch=2, target_val_loss=0.01)
     assert result.status == "FINISHED" and "did not reach target" in result.detail

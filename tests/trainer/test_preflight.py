@@ -40,7 +40,7 @@ def _refused(capsys: pytest.CaptureFixture[str], args: list[str], gate: str) -> 
     return lines[0]
 
 
-@pytest.mark.falsifies("GATE-ARCH-370M-011", "FALSIFY-ARCH-370M-011")
+@pytest.mark.falsifies("GATE-ARCH-370M-011")
 def test_preflight_rejects_tokenizer_vocab_mismatch(tmp_path: Path, data: tuple[Path, Path], no_model: None,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     ds, _ = data
@@ -51,7 +51,7 @@ def test_preflight_rejects_tokenizer_vocab_mismatch(tmp_path: Path, data: tuple[
     assert not (tmp_path / "run").exists()  # refused before the run dir was created
 
 
-@pytest.mark.falsifies("GATE-ARCH-370M-011", "FALSIFY-ARCH-370M-011")
+@pytest.mark.falsifies("GATE-ARCH-370M-011")
 def test_preflight_accepts_matching_vocab(tmp_path: Path, data: tuple[Path, Path], no_model: None) -> None:
     ds, tok = data
     assert sorted(p.name for p in tok.iterdir()) == ["vocab.json"]  # a dir with only vocab.json is valid
@@ -59,7 +59,7 @@ def test_preflight_accepts_matching_vocab(tmp_path: Path, data: tuple[Path, Path
     assert report.tokenizer_vocab == VOCAB == report.model_config.vocab_size
 
 
-@pytest.mark.falsifies("GATE-ARCH-370M-011", "FALSIFY-ARCH-370M-011")
+@pytest.mark.falsifies("GATE-ARCH-370M-011")
 def test_preflight_helper_rejects_mismatch_against_370m_preset(tmp_path: Path, data: tuple[Path, Path],
                                                                no_model: None) -> None:
     ds, _ = data
@@ -70,7 +70,7 @@ def test_preflight_helper_rejects_mismatch_against_370m_preset(tmp_path: Path, d
     assert "(50000) != model vocab_size (50257)" in str(exc.value)
 
 
-@pytest.mark.falsifies("GATE-ARCH-370M-011", "FALSIFY-APR-PRETRAIN-ARCH-009", "FALSIFY-APR-PRETRAIN-ARCH-010")
+@pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-ARCH-009", "FALSIFY-APR-PRETRAIN-ARCH-010", "GATE-ARCH-370M-011")
 def test_preflight_vocab_gate_relaxed_under_init() -> None:
     preflight.check_vocab(151665, 151936, relaxed=True, tokenizer="qwen", model="init.apr")
     preflight.check_vocab(151936, 151936, relaxed=True, tokenizer="qwen", model="init.apr")
@@ -119,7 +119,7 @@ def test_preflight_rejects_token_id_at_vocab_never_clamps(tmp_path: Path, data: 
     assert "token id 256 >= model vocab_size 256" in line and "INV-PRETOK-001" in line
 
 
-@pytest.mark.falsifies("GATE-CORPUS-PREFLIGHT", "FALSIFY-CORPUS-004")
+@pytest.mark.falsifies("GATE-CORPUS-PREFLIGHT")
 def test_preflight_refuses_planned_tokens_over_corpus(tmp_path: Path, data: tuple[Path, Path], no_model: None,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     ds, tok = data  # 12,000 tokens = 705 windows of 17; 8 held out -> 174 batches of 4 per pass
@@ -128,7 +128,7 @@ def test_preflight_refuses_planned_tokens_over_corpus(tmp_path: Path, data: tupl
     assert "--allow-shard-cycle" in line
 
 
-@pytest.mark.falsifies("GATE-CORPUS-PREFLIGHT", "FALSIFY-CORPUS-004")
+@pytest.mark.falsifies("GATE-CORPUS-PREFLIGHT")
 def test_preflight_allow_shard_cycle_warns_instead(tmp_path: Path, data: tuple[Path, Path], no_model: None) -> None:
     ds, tok = data
     report = preflight.run_preflight(_opts(ds, tok, tmp_path / "run", num_steps=200, allow_shard_cycle=True))
@@ -136,6 +136,7 @@ def test_preflight_allow_shard_cycle_warns_instead(tmp_path: Path, data: tuple[P
     assert any(w.startswith("GATE-CORPUS-PREFLIGHT") and "cycling" in w for w in report.warnings)
 
 
+@pytest.mark.falsifies("GATE-PREFLIGHT-SEQ")
 def test_preflight_rejects_seq_length_over_positions(tmp_path: Path, data: tuple[Path, Path], no_model: None,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     ds, tok = data
@@ -148,6 +149,7 @@ def test_preflight_rejects_seq_length_over_positions(tmp_path: Path, data: tuple
     [("target_val_loss", 0), ("target_val_loss", -1.5), ("num_steps", -1), ("steps_per_epoch", 0),
      ("batch_size", 0), ("grad_accum", 0), ("lr", 0)],
 )
+@pytest.mark.falsifies("GATE-PREFLIGHT-ARGS")
 def test_preflight_rejects_invalid_numbers(tmp_path: Path, data: tuple[Path, Path], no_model: None,
                                            capsys: pytest.CaptureFixture[str], flag: str, value: float) -> None:
     ds, tok = data
@@ -155,6 +157,7 @@ def test_preflight_rejects_invalid_numbers(tmp_path: Path, data: tuple[Path, Pat
     assert f"--{flag.replace('_', '-')} {value}" in line
 
 
+@pytest.mark.falsifies("GATE-PREFLIGHT-RUNDIR")
 def test_preflight_rejects_run_dir_holding_a_run(tmp_path: Path, data: tuple[Path, Path], no_model: None,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     ds, tok = data
@@ -165,6 +168,7 @@ def test_preflight_rejects_run_dir_holding_a_run(tmp_path: Path, data: tuple[Pat
     assert "already holds a run (found result.json)" in line and "--resume" in line
 
 
+@pytest.mark.falsifies("GATE-PREFLIGHT-RUNDIR")
 def test_preflight_rejects_run_dir_that_is_a_file(tmp_path: Path, data: tuple[Path, Path], no_model: None,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     ds, tok = data
@@ -172,6 +176,7 @@ def test_preflight_rejects_run_dir_that_is_a_file(tmp_path: Path, data: tuple[Pa
     _refused(capsys, argv(ds, tok, tmp_path / "file"), "GATE-PREFLIGHT-RUNDIR")
 
 
+@pytest.mark.falsifies("GATE-PREFLIGHT-RUNDIR")
 def test_preflight_resume_without_checkpoint(tmp_path: Path, data: tuple[Path, Path], no_model: None,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     ds, tok = data

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
+
 from trainer.train.result import RunResult
 
 
@@ -15,18 +17,21 @@ def _result(**kw: object) -> RunResult:
     return RunResult(**base)  # type: ignore[arg-type]
 
 
+@pytest.mark.falsifies("INV-TRAIN-018")
 def test_converged_line() -> None:
     text = _result(status="CONVERGED", final_val_loss=2.1).text_block()
     assert text.splitlines()[0] == "=== Run Result ==="
     assert text.splitlines()[1] == "OK CONVERGED  final val_loss=2.1000 after 3 epoch(s)"
 
 
+@pytest.mark.falsifies("INV-TRAIN-018")
 def test_finished_says_target_not_reached() -> None:
     line = _result().text_block().splitlines()[1]
     assert line.startswith("OK FINISHED  final val_loss=2.5000 after 3 epoch(s)")
     assert "target val_loss=2.2000 NOT reached" in line
 
 
+@pytest.mark.falsifies("INV-TRAIN-018")
 def test_early_stop_and_aborted_lines() -> None:
     assert _result(status="EARLY_STOP", best_val_loss=2.4, best_epoch=1).text_block().splitlines()[1].startswith(
         "OK EARLY_STOP  best val_loss=2.4000 at epoch 1")

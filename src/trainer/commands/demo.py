@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("apr-demo"), help="output directory (default ./apr-demo)")
     parser.add_argument("--model", default="tiny", help="preset to train (default tiny, ~1M parameters)")
     parser.add_argument("--seq-length", type=int, default=128, help="tokens per sequence (default 128)")
-    parser.add_argument("--batch-size", type=int, default=16, help="sequences per step (default 16)")
+    parser.add_argument("--batch-size", type=int, default=8, help="sequences per step (default 8)")
     parser.add_argument("--device", default="cpu", help="device (default cpu)")
     parser.add_argument("--seed", type=int, default=42, help="seed (default 42)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
