@@ -65,6 +65,7 @@ class Resolver:
         # Paths outside the test index whose existence decided a result (the run cache re-checks them).
         self.probes: dict[str, bool] = {}
         self._inside: dict[str, Path | None] = {}
+        self._memo: dict[tuple[str, str, int], Resolution] = {}
 
     def _exists(self, path: Path, *, directory: bool = False) -> bool:
         found = path.is_dir() if directory else path.exists()
@@ -74,6 +75,7 @@ class Resolver:
     def attach_collection(self, node_ids: set[str]) -> None:
         """Use pytest's own collection as the authority for existence (``--collect``)."""
         self.collected = node_ids
+        self._memo.clear()
         prefixes: set[str] = set()
         for nid in node_ids:
             base, _ = _split_param(nid) if "::" in nid else (nid, None)
@@ -362,6 +364,14 @@ class Resolver:
 
     # ---- dispatch -----------------------------------------------------------------------
     def resolve(self, part: Part) -> Resolution:
+        """What ``part`` binds. Memoized (the same text resolves once per run); treat the result as read-only."""
+        key = (part.kind.value, part.text, part.offset)
+        cached = self._memo.get(key)
+        if cached is None:
+            cached = self._memo[key] = self._resolve(part)
+        return cached
+
+    def _resolve(self, part: Part) -> Resolution:
         if part.kind is Kind.NODE_ID:
             return self.node_id(part.text, part.offset)
         if part.kind is Kind.BARE:
