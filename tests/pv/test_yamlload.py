@@ -187,3 +187,13 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     parsed, diags = load_file(fifo, "pipe.yaml", MB)
     d = only(diags)
     assert parsed is None and d.code == codes.PATH_UNREADABLE and "not a regular file" in d.message
+
+
+def test_merged_keys_are_positioned_at_their_source_and_explicit_keys_win() -> None:
+    text = "base: &b {x: 1, y: 2}\nd:\n  y: 3\n  <<: *b\n"
+    parsed, diags = parse_text(text, "f.yaml")
+    assert diags == [] and parsed is not None
+    assert parsed.data["d"] == {"y": 3, "x": 1}
+    assert parsed.locate(("d", "y")) == (3, 6)  # the explicit key, not the merged one
+    assert parsed.locate(("d", "x")) == (1, 14)  # where the merged value is written
+    assert parsed.locate(("d",)) == (3, 3)

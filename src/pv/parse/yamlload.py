@@ -213,11 +213,20 @@ class _Builder:
             if not isinstance(src, MappingNode):
                 raise _Refused(codes.YAML_SYNTAX, "'<<' merge needs a mapping or a list of mappings",
                                _pos(src))
-            # Merged values are positioned at their source; positions of the target are not overwritten.
-            saved = dict(self.positions), dict(self.key_positions)
-            value = self.build(src, path)
-            self.positions, self.key_positions = saved
-            self.positions.setdefault(path, _pos(src))
+            # Merged values are positioned at their source, but never over a position the target
+            # mapping already recorded for its own (explicit, winning) keys.
+            real_pos, real_keys = self.positions, self.key_positions
+            self.positions, self.key_positions = {}, {}
+            try:
+                value = self.build(src, path)
+            finally:
+                merged_pos, merged_keys = self.positions, self.key_positions
+                self.positions, self.key_positions = real_pos, real_keys
+            merged_pos.pop(path, None)
+            for k, pos in merged_pos.items():
+                real_pos.setdefault(k, pos)
+            for k, pos in merged_keys.items():
+                real_keys.setdefault(k, pos)
             for k, v in value.items():
                 merged.setdefault(k, v)
         return merged
