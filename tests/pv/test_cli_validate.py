@@ -158,3 +158,30 @@ def test_pv_schema_check_detects_a_stale_copy(tmp_path: Path) -> None:
     stale.write_text("{}\n")
     proc = run_pv("schema", "--check", str(stale))
     assert proc.returncode == 1 and "out of date" in proc.stderr
+
+
+def test_text_is_colored_on_a_terminal(project: Path) -> None:
+    """Through a real pseudo-terminal: rich colors the lines; piped output (above) stays plain."""
+    import pty
+    import subprocess
+    import sys
+
+    (project / "contracts" / "bad.yaml").write_text("metadata: {version: '1.0'}\n")
+    main, child = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")} | {"TERM": "xterm-256color"}
+    proc = subprocess.Popen([sys.executable, "-m", "pv", "validate", "contracts"], cwd=project, stdout=child,
+                            stderr=subprocess.PIPE, env=env)
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(main)
+    assert proc.wait(timeout=60) == 1
+    out = b"".join(chunks).decode()
+    assert "\x1b[" in out and "PV-SEM-001" in out and "contracts/bad.yaml:1:21:" in out
