@@ -239,7 +239,8 @@ class AprFile:
 
 
 # ============================================================================ writer
-def _tensor_bytes(name: str, tensor: torch.Tensor) -> tuple[int, bytes]:
+def _tensor_bytes(name: str, tensor: torch.Tensor) -> tuple[int, bytes | memoryview]:
+    """(dtype code, payload bytes): a zero-copy view of a contiguous CPU tensor."""
     if not isinstance(tensor, torch.Tensor):
         raise TypeError(f"APR tensor {name!r}: expected a torch.Tensor, got {type(tensor).__name__}")
     t = tensor.detach().to("cpu").contiguous()
@@ -252,7 +253,7 @@ def _tensor_bytes(name: str, tensor: torch.Tensor) -> tuple[int, bytes]:
         raise ValueError(f"APR tensor {name!r}: {t.dim()} dims exceeds the format's cap of {MAX_NDIM}")
     if t.numel() == 0:
         return code, b""
-    return code, t.reshape(-1).view(torch.uint8).numpy().tobytes()
+    return code, memoryview(t.reshape(-1).view(torch.uint8).numpy())
 
 
 def _check_metadata_keys(metadata: Mapping[str, Any]) -> None:
@@ -358,7 +359,7 @@ def save_apr(path: str | Path, tensors: Mapping[str, torch.Tensor], metadata: Ma
     return target
 
 
-def _write(fh: BinaryIO, data: bytes, crc: int) -> int:
+def _write(fh: BinaryIO, data: bytes | memoryview, crc: int) -> int:
     fh.write(data)
     return zlib.crc32(data, crc)
 
