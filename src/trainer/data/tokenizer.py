@@ -141,9 +141,11 @@ def count_vocab(path: str | Path) -> int:
 
     ``path`` is a directory (holding vocab.json; a directory with only vocab.json
     is valid, since training reads pre-tokenized shards) or the vocab.json file.
-    Falls back to tokenizer.json's model vocab plus added tokens when the
-    directory has no vocab.json (extracted HF tokenizers). Anything unreadable
-    is a PreflightError naming GATE-ARCH-370M-011 and the file.
+    When a tokenizer.json sits next to vocab.json, its added tokens whose ids are
+    not in vocab.json count too (HF dirs keep e.g. Qwen2's 22 added tokens out of
+    vocab.json: 151643 + 22 = 151665, the number the seed compares). A directory
+    with only tokenizer.json counts its model vocab plus added tokens. Anything
+    unreadable is a PreflightError naming GATE-ARCH-370M-011 and the file.
     """
     p = Path(path)
     vocab_file = p / VOCAB_FILE if p.is_dir() else p
@@ -165,24 +167,36 @@ def count_vocab(path: str | Path) -> int:
             f"pre-flight: {vocab_file} is not a valid vocab.json ({exc})",
             fix="regenerate the tokenizer with `apr tokenize train`",
         ) from None
-    if not isinstance(data, dict) or not data or not all(isinstance(v, int) for v in data.values()):
+    if not isinstance(data, dict) or not data or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in data.values()):
         raise PreflightError(
             "GATE-ARCH-370M-011",
             f"pre-flight: {vocab_file} is not a valid vocab.json (expected a non-empty {{token: id}} object)",
             fix="regenerate the tokenizer with `apr tokenize train`",
         )
-    return len(data)
+    sibling = vocab_file.parent / TOKENIZER_FILE
+    if not sibling.is_file():
+        return len(data)
+    ids = set(data.values())
+    ids.update(_tokenizer_json_ids(sibling, added_only=True))
+    return len(data) + len(ids - set(data.values()))
 
 
 def _count_tokenizer_json(file: Path) -> int:
     """Vocab entries of a tokenizer.json: model vocab plus added tokens outside it."""
+    return len(_tokenizer_json_ids(file, added_only=False))
+
+
+def _tokenizer_json_ids(file: Path, *, added_only: bool) -> set[int]:
+    """Ids a tokenizer.json defines (model vocab + added tokens, or the added tokens only)."""
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
-        vocab = data["model"]["vocab"]
-        ids = set(vocab.values()) if isinstance(vocab, dict) else set(range(len(vocab)))
-        ids.update(int(t["id"]) for t in data.get("added_tokens") or [])
-        return len(ids)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        ids = {int(t["id"]) for t in data.get("added_tokens") or []}
+        if not added_only:
+            vocab = data["model"]["vocab"]
+            ids.update(vocab.values() if isinstance(vocab, dict) else range(len(vocab)))
+        return ids
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PreflightError(
             "GATE-ARCH-370M-011",
             f"pre-flight: {file} is not a valid tokenizer.json ({type(exc).__name__}: {exc})",

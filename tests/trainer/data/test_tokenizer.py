@@ -211,9 +211,22 @@ def test_count_vocab_refuses_unreadable_vocab(tmp_path: Path, content: str | Non
     assert str(tmp_path / "vocab.json") in str(err.value)
 
 
+@pytest.mark.falsifies("GATE-ARCH-370M-011")
 def test_count_vocab_falls_back_to_tokenizer_json(tokenizer_dir: Path, tmp_path: Path) -> None:
     (tmp_path / "tokenizer.json").write_bytes((tokenizer_dir / "tokenizer.json").read_bytes())
     assert count_vocab(tmp_path) == 400
+    assert count_vocab(tokenizer_dir) == 400  # vocab.json + tokenizer.json agree: nothing counted twice
+
+
+@pytest.mark.falsifies("GATE-ARCH-370M-011")
+def test_count_vocab_adds_added_tokens_missing_from_vocab_json(tmp_path: Path) -> None:
+    """An HF dir (Qwen2 style) keeps added tokens out of vocab.json; the seed counts them (151643 + 22)."""
+    (tmp_path / "vocab.json").write_text(json.dumps({f"t{i}": i for i in range(10)}), encoding="utf-8")
+    added = [{"id": 9, "content": "t9"}, {"id": 10, "content": "<|im_start|>"}, {"id": 11, "content": "<|im_end|>"}]
+    tokenizer_json = {"model": {"type": "BPE", "vocab": {f"t{i}": i for i in range(10)}}, "added_tokens": added}
+    (tmp_path / "tokenizer.json").write_text(json.dumps(tokenizer_json), encoding="utf-8")
+    assert count_vocab(tmp_path) == 12
+    assert count_vocab(tmp_path / "vocab.json") == 12
 
 
 def test_eos_lookup_order_follows_the_seed(tokenizer_dir: Path) -> None:
