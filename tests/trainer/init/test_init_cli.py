@@ -1,0 +1,139 @@
+"""`apr pretrain --init` end to end through the CLI, with tiny checkpoints (fast)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from init_helpers import llama_micro, qwen2_micro, random_state, write_gguf, write_hf_dir
+
+from trainer.cli import build_parser, main
+
+
+def _data(root: Path, vocab: int, n_tokens: int = 4000) -> tuple[Path, Path]:
+    """Shards of ids < vocab and a vocab.json-only tokenizer dir (what the vocab gate counts)."""
+    rng = np.random.default_rng(0)
+    ds = root / "shards"
+    ds.mkdir(parents=True)
+    rng.integers(0, vocab, size=n_tokens).astype("<u4").tofile(ds / "shard-00000.bin")
+    tok = root / "tok"
+    tok.mkdir()
+    (tok / "vocab.json").write_text(json.dumps({f"t{i}": i for i in range(vocab)}))
+    return ds, tok
+
+
+def _argv(init: Path, ds: Path, tok: Path, run: Path, *extra: str) -> list[str]:
+    return [
+        "pretrain", "--init", str(init), "--dataset", str(ds), "--tokenizer", str(tok), "--run-dir", str(run),
+        "--num-steps", "0", "--batch-size", "2", "--seq-length", "16", "--val-batches", "2", "--device", "cpu",
+        "--no-progress", *extra,
+    ]
+
+
+@pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-INIT-001")
+def test_pretrain_init_flag_parses_path_and_defaults_to_none() -> None:
+    parser = build_parser()
+    with_init = parser.parse_args(["pretrain", "--run-dir", "r", "--init", "some/model.gguf"])
+    without = parser.parse_args(["pretrain", "--run-dir", "r"])
+    assert with_init.init == Path("some/model.gguf")
+    assert without.init is None
+
+
+@pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-INIT-007")
+def test_pretrain_help_documents_init(capsys: pytest.CaptureFixture[str]) -> None:
+    """The flag, its help text and the doc that explains it stay in step (the seed's 3-surface rule)."""
+    with pytest.raises(SystemExit) as exc:
+        main(["pretrain", "--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    assert "--init" in text and "GGUF" in text
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "init.md").read_text(encoding="utf-8")
+    for falsifier in ("FALSIFY-APR-PRETRAIN-INIT-003", "FALSIFY-APR-PRETRAIN-INIT-004",
+                      "FALSIFY-APR-PRETRAIN-INIT-005", "FALSIFY-APR-PRETRAIN-ARCH-007",
+                      "FALSIFY-INIT-ARCH-MATCH-001", "FALSIFY-APR-PRETRAIN-INIT-011"):
+        assert falsifier in doc, falsifier
+
+
+@pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-INIT-003")
+def test_pretrain_cli_missing_init_exits_3_before_any_run_artifact(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ds, tok = _data(tmp_path, 97)
+    missing = tmp_path / "nope.apr"
+    rc = main(_argv(missing, ds, tok, tmp_path / "run"))
+    err = capsys.readouterr().err
+    assert rc == 3 and "FALSIFY-APR-PRETRAIN-INIT-003" in err and str(missing) in err
+    assert "Traceback" not in err and not (tmp_path / "run" / "ckpt").exists()
+
+
+@pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-INIT-004")
+def test_pretrain_cli_bad_magic_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ds, tok = _data(tmp_path, 97)
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"GGUX" + bytes(60))
+    rc = main(_argv(bad, ds, tok, tmp_path / "run"))
+    err = capsys.readouterr().err
+    assert rc == 3 and "FALSIFY-APR-PRETRAIN-INIT-004" in err and "47 47 55 58" in err
+    assert not (tmp_path / "run" / "ckpt").exists()
+
+
+@pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-ARCH-007")
+def test_pretrain_cli_refuses_bert(bert_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ds, tok = _data(tmp_path, 97)
+    rc = main(_argv(bert_dir, ds, tok, tmp_path / "run"))
+    err = capsys.readouterr().err
+    assert rc == 3 and "FALSIFY-APR-PRETRAIN-ARCH-007" in err and "encoder" in err
+
+
+@pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-INIT-010")
+def test_pretrain_init_num_steps_0_twice_is_byte_identical(tmp_path: Path) -> None:
+    """init -> --num-steps 0 -> checkpoint, twice: identical bytes, and the checkpoint holds the init weights."""
+    from trainer.checkpoint.apr import load_apr
+
+    cfg = llama_micro()
+    tensors = random_state(cfg, seed=4)
+    init = write_gguf(tmp_path / "init.gguf", cfg, tensors)  # GGUF: exercises dequant + unpermute too
+    ds, tok = _data(tmp_path, cfg.vocab_size)
+    runs = [tmp_path / "run1", tmp_path / "run2"]
+    for run in runs:
+        assert main(_argv(init, ds, tok, run)) == 0
+    a, b = (run / "ckpt" / "epoch-000.apr" for run in runs)
+    assert a.read_bytes() == b.read_bytes()
+    saved = load_apr(a).tensors
+    assert set(saved) == set(tensors)
+    for name, t in tensors.items():
+        assert torch.equal(saved[name], t), name
+    result = json.loads((runs[0] / "result.json").read_text())
+    assert result["status"] == "FINISHED" and result["init"] == str(init)
+    assert result["model"]["hidden_size"] == cfg.hidden_size and result["model"]["vocab_size"] == cfg.vocab_size
+
+
+@pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-INIT-009")
+def test_pretrain_init_optimizer_state_is_empty_at_step_0(tmp_path: Path) -> None:
+    """The step-0 checkpoint of an --init run carries no Adam moments: only weights came from the file."""
+    from safetensors import safe_open
+
+    q = qwen2_micro()
+    init = write_hf_dir(tmp_path / "hf", q, random_state(q, seed=2))
+    ds, tok = _data(tmp_path, q.vocab_size - 5)  # relaxed gate: a smaller tokenizer is accepted
+    run = tmp_path / "run"
+    assert main(_argv(init, ds, tok, run)) == 0
+    optim = run / "ckpt" / "epoch-000.optim.safetensors"
+    with safe_open(str(optim), "pt") as f:
+        keys = list(f.keys())
+    assert not any("exp_avg" in k for k in keys), keys
+    meta = json.loads((run / "ckpt" / "epoch-000.metadata.json").read_text())
+    assert meta["step"] == 0 and meta["tokens_seen"] == 0
+
+
+@pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-ARCH-010")
+def test_pretrain_init_oversized_tokenizer_refused_relaxed_oob(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = llama_micro()
+    init = write_hf_dir(tmp_path / "hf", cfg, random_state(cfg))
+    ds, tok = _data(tmp_path, cfg.vocab_size + 1)
+    rc = main(_argv(init, ds, tok, tmp_path / "run"))
+    err = capsys.readouterr().err
+    assert rc == 3 and "RELAXED" in err and "OOB" in err and "98" in err and "97" in err
