@@ -53,7 +53,8 @@ def test_sovereign_contract_version_is_consistent() -> None:
     import yaml
 
     contract = yaml.load(Path("contracts/llama-370m-sovereign-v1.yaml").read_text(), Loader=yaml.CSafeLoader)
-    assert contract["status"] == "ACTIVE"
+    # Declared status is pv's computed ladder value (3 ship-blocking gates are LIVE-PENDING), never a draft.
+    assert contract["status"] == "PARTIAL_ALGORITHM_LEVEL"
     version = str(contract["version"])
     assert str(contract["metadata"].get("version", version)) == version
     entries = [str(e).split(" ", 1)[0] for e in contract["metadata"]["changelog"]]
