@@ -3,9 +3,14 @@
 The key covers everything the result depends on: pv's own source files, the
 command-line options, ``pyproject.toml`` and the pytest ini files, the bytes of
 every file under the contract paths and the configured contract directories,
-the bytes of every test file pytest would collect, the baseline file, and the
-existence of every other path the previous run probed (evidence packs, cited
-files outside the index). Any change is a miss and a fresh run. Computing the
+the bytes of every test file pytest would collect, the baseline file, the
+evidence directory (manifests by content, other files by size and mtime), the
+files pv keeps in ``.pv/`` outside its cache (the results ledger), the git
+HEAD (gates compare against it), the extra paths gates declare in
+``CACHE_INPUTS``, and the existence of every other path the previous run
+probed (evidence packs, cited files outside the index). Any change is a miss
+and a fresh run. A gate module that sets ``CACHEABLE = False`` turns replay
+off. Computing the
 key imports nothing heavy (no pydantic, no YAML), which is what makes a warm
 run fast. ``--collect``, ``--no-cache``, ``--update-baseline`` and colored
 output are never cached.
@@ -64,6 +69,75 @@ def _walk(h: hashlib._Hash, start: Path) -> None:
             h.update(os.urandom(8))
 
 
+def _gate_declarations() -> tuple[bool, list[str]]:
+    """(cacheable, extra inputs) declared by gate modules, read from their source without importing them."""
+    import ast
+
+    folder = Path(pv.__file__).parent / "lint" / "gates"
+    cacheable = True
+    inputs: list[str] = []
+    for module in sorted(folder.glob("*.py")):
+        try:
+            tree = ast.parse(module.read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            return False, []
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                name = stmt.targets[0].id
+                try:
+                    value = ast.literal_eval(stmt.value)
+                except ValueError:
+                    continue
+                if name == "CACHEABLE" and value is False:
+                    cacheable = False
+                elif name == "CACHE_INPUTS" and isinstance(value, list | tuple):
+                    inputs.extend(str(v) for v in value)
+    return cacheable, inputs
+
+
+def _walk_stat(h: hashlib._Hash, start: Path, skip: Path | None = None) -> None:
+    """Files below ``start``: JSON/YAML/text by content, everything else by size and mtime (none if absent)."""
+    for dirpath, dirnames, filenames in os.walk(start):
+        dirnames.sort()
+        if skip is not None:
+            dirnames[:] = [d for d in dirnames if Path(dirpath, d) != skip]
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            h.update(f"F{path}\0".encode())
+            if name.endswith((".json", ".yaml", ".yml", ".txt", ".jsonl")):
+                _file_digest(h, path)
+            else:
+                try:
+                    st = path.stat()
+                    h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
+                except OSError:
+                    h.update(b"?")
+
+
+def _git_head(h: hashlib._Hash, root: Path) -> None:
+    for folder in (root, *root.parents):
+        git = folder / ".git"
+        if git.is_dir():
+            head = git / "HEAD"
+            _file_digest(h, head)
+            try:
+                text = head.read_text(encoding="utf-8").strip()
+            except OSError:
+                return
+            if text.startswith("ref:"):
+                ref = git / text[4:].strip()
+                if ref.is_file():
+                    _file_digest(h, ref)
+                packed = git / "packed-refs"
+                if packed.is_file():
+                    _file_digest(h, packed)
+            return
+        if git.is_file():  # a worktree or submodule: hash the pointer (and never trust it further)
+            _file_digest(h, git)
+            h.update(os.urandom(8))
+            return
+
+
 def _pv_source_stamp() -> str:
     """Changes whenever any pv module changes (so a pv upgrade or a local edit never replays)."""
     h = hashlib.sha256(pv.__version__.encode())
@@ -86,10 +160,14 @@ class RunCache:
         self.paths = paths
         self.baseline = baseline
         self._inputs: str | None = None
+        self.extra_inputs: list[str] = []
 
     @classmethod
     def for_args(cls, args: argparse.Namespace, config: PvConfig, paths: list[str]) -> RunCache | None:
         if args.no_cache or args.collect or args.update_baseline:
+            return None
+        cacheable, extra = _gate_declarations()
+        if not cacheable:
             return None
         if args.format == "text" and (args.color == "always" or (args.color == "auto" and _isatty())):
             return None
@@ -99,7 +177,9 @@ class RunCache:
             "color": args.color, "pv": _pv_source_stamp(), "format_version": FORMAT,
         }  # fmt: skip
         key = hashlib.sha256(json.dumps(argv, sort_keys=True).encode()).hexdigest()
-        return cls(config.root, key, config, paths, args.baseline)
+        cache = cls(config.root, key, config, paths, args.baseline)
+        cache.extra_inputs = extra
+        return cache
 
     # ---- key -------------------------------------------------------------------------------
     def inputs_key(self) -> str:
@@ -139,6 +219,11 @@ class RunCache:
         if self.baseline:
             h.update(b"B")
             _walk(h, Path(self.baseline))
+        _walk_stat(h, self.root / "evidence")
+        _walk_stat(h, self.root / ".pv", skip=self.root / ".pv" / "cache")
+        for rel in self.extra_inputs:
+            _walk_stat(h, self.root / rel)
+        _git_head(h, self.root)
         self._inputs = h.hexdigest()
         return self._inputs
 

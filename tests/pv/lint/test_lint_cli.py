@@ -199,3 +199,44 @@ def test_real_subprocess(tmp_path: Path, args: list[str]) -> None:
     (root / "tests" / "test_a.py").write_text("def test_renamed():\n    assert 1 == 1\n", encoding="utf-8")
     bad = pv_subprocess(root, *args)
     assert bad.code == 1 and "PV-BIND-004" in bad.out and "Traceback" not in bad.err
+
+
+def test_run_cache_key_covers_evidence_ledger_and_git_head(tmp_path: Path) -> None:
+    import argparse
+    import subprocess
+
+    from pv.config import load_config
+    from pv.lint.runcache import RunCache
+
+    root = _project(tmp_path / "p", [("FALSIFY-A-001", "tests/test_a.py::test_ok")])
+    args = argparse.Namespace(no_cache=False, collect=False, update_baseline=False, format="json", color="never",
+                              paths=[], strict=False, strict_test_binding=True, quiet=False, baseline=None)
+    config = load_config(root)
+    paths = [str(root / "contracts")]
+
+    def key() -> str:
+        cache = RunCache.for_args(args, config, paths)
+        assert cache is not None
+        return cache.inputs_key()
+
+    base = key()
+    assert key() == base  # stable
+    (root / ".pv" / "cache").mkdir(parents=True)
+    (root / ".pv" / "cache" / "junk.json").write_text("{}", encoding="utf-8")
+    assert key() == base  # pv's own cache is not an input
+    (root / ".pv" / "results.json").write_text('{"runs": []}', encoding="utf-8")
+    with_ledger = key()
+    assert with_ledger != base
+    (root / "evidence" / "pack").mkdir(parents=True)
+    (root / "evidence" / "pack" / "manifest.json").write_text('{"a": 1}', encoding="utf-8")
+    with_pack = key()
+    assert with_pack != with_ledger
+    (root / "evidence" / "pack" / "manifest.json").write_text('{"a": 2}', encoding="utf-8")  # same size
+    assert key() != with_pack
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e",
+           "PATH": "/usr/bin:/bin"}
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True, env=env)
+    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "one"], cwd=root, check=True, env=env)
+    one = key()
+    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "two"], cwd=root, check=True, env=env)
+    assert key() != one  # a new HEAD (gates compare against it)
