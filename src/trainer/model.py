@@ -22,6 +22,8 @@ Why these exact choices:
   1/sqrt(2*num_layers) for the two residual projections (o_proj, down_proj) as
   in GPT-2, zeros for biases, ones for norms. With that, a fresh model's loss
   is close to ln(vocab_size), which the training loop's sanity gate checks.
+  Build on CPU and then ``.to(device)``: the same seed then gives the same
+  weights on every device (CUDA's generator draws different numbers).
 """
 
 from __future__ import annotations
