@@ -122,7 +122,8 @@ class WindowReader:
         return self.batches_per_epoch * self.batch_size * self.seq_len
 
     def _permutation(self, epoch: int) -> np.ndarray:
-        rng = np.random.Generator(np.random.PCG64([self.seed & 0xFFFFFFFF, epoch]))
+        # (seed mod 2**64, epoch) -> SeedSequence: every 64-bit seed (negative ones too) and epoch differ.
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([self.seed % 2**64, epoch])))
         return self._train_windows[rng.permutation(self.train_windows)]
 
     def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:

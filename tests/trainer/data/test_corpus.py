@@ -51,3 +51,12 @@ def test_excluded_dirs_are_pruned(tmp_path: Path) -> None:
 def test_unknown_split_is_refused() -> None:
     with pytest.raises(ValueError, match="'train' or 'val'"):
         stdlib_sources("test")  # type: ignore[arg-type]
+
+
+def test_cli_stdlib_alias_names_the_bundled_corpus() -> None:
+    from trainer.commands.tokenize import resolve_inputs
+
+    val = [str(p) for p in stdlib_sources("val")]
+    assert resolve_inputs(["stdlib:val"]) == val
+    assert resolve_inputs(["stdlib"]) == [str(p) for p in stdlib_sources("train")] + val
+    assert resolve_inputs(["x.txt", "stdlib:val"]) == ["x.txt", *val]

@@ -184,3 +184,11 @@ def test_reader_accepts_an_open_shardset(stream_ds: Path) -> None:
     a = WindowReader(shards, SEQ, 4, seed=2, val_batches=1).next_batch()
     b = WindowReader(stream_ds, SEQ, 4, seed=2, val_batches=1).next_batch()
     assert torch.equal(a[0], b[0])
+
+
+@pytest.mark.falsifies("GATE-DATA-002")
+def test_large_and_negative_seeds_give_distinct_orders(stream_ds: Path) -> None:
+    first = {s: WindowReader(stream_ds, SEQ, 4, seed=s, val_batches=2).next_batch()[0] for s in
+             (5, 5 + 2**32, -1, 2**63)}
+    values = list(first.values())
+    assert all(not torch.equal(a, b) for i, a in enumerate(values) for b in values[i + 1:])

@@ -271,3 +271,8 @@ def test_progress_bar_reports_bytes_on_stderr(tokenizer_dir: Path, corpus_dir: P
     assert captured.out == "" and "encoding" in captured.err
     total_kb = sum(r["bytes"] for r in manifest["input_files"]) / 1000
     assert f"{total_kb:.1f}/{total_kb:.1f} kB" in captured.err  # the bar reached 100% of the input bytes
+
+
+def test_cli_tokenize_without_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert apr_main(["tokenize"]) == 2
+    assert "train, encode-corpus or check" in capsys.readouterr().err
