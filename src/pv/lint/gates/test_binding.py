@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+
 from pv.binding import codes
 from pv.diagnostics import Diagnostic, Severity
 from pv.lint.framework import GateOutcome, LintContext
@@ -9,6 +12,15 @@ from pv.lint.framework import GateOutcome, LintContext
 NAME = "test-binding"
 ORDER = 30
 DESCRIPTION = "every cited test exists as pytest would collect it; bound tests can fail and are not skipped"
+
+
+def _spinner(text: str) -> contextlib.AbstractContextManager[object]:
+    """A rich spinner on a terminal while pytest collects (it can take a while); nothing otherwise."""
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(text)
 
 
 def run(ctx: LintContext) -> GateOutcome:
@@ -19,7 +31,8 @@ def run(ctx: LintContext) -> GateOutcome:
     if ctx.options.collect:
         from pv.testindex.collect import compare, run_collection
 
-        collection = run_collection(index)
+        with _spinner(f"pytest --collect-only in {index.root} (--collect) ..."):
+            collection = run_collection(index)
         diags.extend(collection.diagnostics)
         if collection.node_ids is not None:
             ctx.resolver().attach_collection(collection.node_ids)
