@@ -39,3 +39,17 @@ def test_result_line_counts_only_passes() -> None:
     assert failed.result_line() == "Result: FAIL (1/2 gates passed)"
     vacuous = LintRun([gate("a", Verdict.FAIL, vacuous=True)])
     assert vacuous.vacuous and vacuous.result_line() == "Result: FAIL (0/1 gates passed)"
+
+
+def test_every_lint_code_is_documented() -> None:
+    from pathlib import Path
+
+    import pv.binding.codes
+    import pv.lint.codes  # noqa: F401
+    from pv.checks.registry import RULES
+
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "lint.md").read_text(encoding="utf-8")
+    codes = [c for c in RULES if c.startswith(("PV-BIND-", "PV-LINT-"))]
+    assert len(codes) >= 30
+    missing = [c for c in codes if f"| {c} |" not in docs]
+    assert missing == []
