@@ -33,6 +33,9 @@ class IndexStats:
 
 @dataclass(slots=True)
 class TestIndex:
+    """Every test of a project, by node ID and by name."""
+
+    __test__ = False  # not a pytest test class, whatever its name
     root: Path
     config: PytestConfig
     files: dict[str, FileScan]

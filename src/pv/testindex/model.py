@@ -22,6 +22,7 @@ class Marker:
 class TestFunction:
     """One collected test function or method (before parametrize expansion)."""
 
+    __test__ = False  # not a pytest test class, whatever its name
     file: str  # posix path relative to the project root
     classes: tuple[str, ...]  # enclosing test classes, outermost first
     name: str
