@@ -139,6 +139,7 @@ class Ledger:
     def __init__(self, results: Mapping[str, TestResult] | None = None, path: Path | None = None) -> None:
         self.results: dict[str, TestResult] = dict(results or {})
         self.path = path
+        self._children: dict[str, list[str]] | None = None  # ID -> recorded IDs under it (built on demand)
 
     # ---- persistence -------------------------------------------------
     @classmethod
@@ -184,6 +185,7 @@ class Ledger:
         """A later run replaces the entries of the node IDs it ran."""
         for result in new:
             self.results[result.node_id] = result
+        self._children = None
 
     # ---- queries -------------------------------------------------------
     def lookup(self, node_id: str) -> list[TestResult]:
@@ -197,19 +199,37 @@ class Ledger:
         exact = self.results.get(node_id)
         if exact is not None:
             return [exact]
-        prefixes = (node_id + "[", node_id + "::")
-        return [r for nid, r in sorted(self.results.items()) if nid.startswith(prefixes)]
+        if self._children is None:
+            self._children = self._index_children()
+        return [self.results[nid] for nid in self._children.get(node_id, ())]
+
+    def _index_children(self) -> dict[str, list[str]]:
+        """Every ``::``-prefix and un-parametrized form of each recorded ID -> the IDs under it."""
+        children: dict[str, list[str]] = {}
+        for nid in sorted(self.results):
+            base = nid.split("[", 1)[0]
+            parts = base.split("::")
+            owners = {"::".join(parts[:k]) for k in range(1, len(parts))}
+            if base != nid:
+                owners.add(base)
+            for owner in owners:
+                children.setdefault(owner, []).append(nid)
+        return children
 
 
-def freshness(result: TestResult, root: Path, _cache: dict[Path, str | None] | None = None) -> Freshness:
-    """A result is fresh when its test file still has the hash recorded with it."""
+def freshness(result: TestResult, root: Path, _cache: dict[str, str | None] | None = None) -> Freshness:
+    """A result is fresh when its test file still has the hash recorded with it.
+
+    ``_cache`` maps a test file (as recorded) to its current sha256, so a
+    status run hashes each test file once however many results it holds.
+    """
     if result.file_sha256 is None:
         return Freshness(False, "no file hash was recorded with the result")
-    path = (root / result.file).resolve()
     cache = _cache if _cache is not None else {}
-    if path not in cache:
-        cache[path] = sha256_file(path) if path.is_file() else None
-    current = cache[path]
+    if result.file not in cache:
+        path = root / result.file
+        cache[result.file] = sha256_file(path) if path.is_file() else None
+    current = cache[result.file]
     if current is None:
         return Freshness(False, f"test file {result.file} no longer exists")
     if current != result.file_sha256:

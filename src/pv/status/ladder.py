@@ -192,7 +192,7 @@ def checks_of(contracts: Iterable[ContractFacts]) -> dict[str, CheckLike | None]
     return {f.id: f.check for c in contracts for f in c.falsifiers}
 
 
-def _judge_tests(node_ids: Iterable[str], ledger: Ledger, root: Path, cache: dict[Path, str | None],
+def _judge_tests(node_ids: Iterable[str], ledger: Ledger, root: Path, cache: dict[str, str | None],
                  ) -> list[TestState]:
     states: list[TestState] = []
     for nid in node_ids:
@@ -216,7 +216,7 @@ def _judge_tests(node_ids: Iterable[str], ledger: Ledger, root: Path, cache: dic
 
 
 def judge_falsifier(f: FalsifierFacts, ledger: Ledger, book: EvidenceBook, root: Path,
-                    cache: dict[Path, str | None]) -> FalsifierStatus:
+                    cache: dict[str, str | None]) -> FalsifierStatus:
     st = FalsifierStatus(f)
     tests = [r for r in f.refs if r.kind is RefKind.TEST]
     pendings = [r for r in f.refs if r.kind is RefKind.LIVE_PENDING]
@@ -245,7 +245,7 @@ def judge_falsifier(f: FalsifierFacts, ledger: Ledger, book: EvidenceBook, root:
 
 
 def compute(contract: ContractFacts, ledger: Ledger, book: EvidenceBook, root: Path,
-            hash_cache: dict[Path, str | None] | None = None) -> ContractStatus:
+            hash_cache: dict[str, str | None] | None = None) -> ContractStatus:
     """Apply the ladder to one contract (see the module docstring for the rules)."""
     cache = hash_cache if hash_cache is not None else {}
     fss = [judge_falsifier(f, ledger, book, root, cache) for f in contract.falsifiers]
@@ -291,5 +291,5 @@ def compute(contract: ContractFacts, ledger: Ledger, book: EvidenceBook, root: P
 def compute_all(contracts: list[ContractFacts], ledger: Ledger, root: Path) -> list[ContractStatus]:
     """Compute every contract's status, verifying each cited pack once."""
     book = EvidenceBook(root, checks_of(contracts))
-    cache: dict[Path, str | None] = {}
+    cache: dict[str, str | None] = {}
     return [compute(c, ledger, book, root, cache) for c in contracts]
