@@ -65,8 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arg_list = list(sys.argv[1:] if argv is None else argv)
+    if arg_list == ["--version"]:  # answer before importing any command module
+        sys.stdout.write(f"pv {__version__}\n")
+        return exitcodes.OK
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arg_list)
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return exitcodes.NOTHING_CHECKED

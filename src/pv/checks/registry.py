@@ -49,5 +49,23 @@ def all_rules() -> list[Rule]:
 
 
 def _load_builtin() -> None:
-    """Import pv's own rule groups so their codes are registered (idempotent)."""
-    import pv.checks.codes  # noqa: F401
+    """Import pv's own rule groups so their codes are registered (idempotent).
+
+    Each group keeps its codes beside the checks that emit them; this list is
+    the one place that knows all groups, so SARIF rule tables and the docs
+    catalogue are complete whichever command ran.
+    """
+    import importlib
+
+    for module in _BUILTIN_CODE_MODULES:
+        importlib.import_module(module)
+
+
+_BUILTIN_CODE_MODULES = (
+    "pv.checks.codes",
+    "pv.binding.codes",
+    "pv.lint.codes",
+    "pv.analysis.codes",
+    "pv.status.codes",
+    "pv.evidence.codes",
+)

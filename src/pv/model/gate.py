@@ -29,6 +29,7 @@ class Invariant(Closed):
     test: TestRef | None = None
     ship_blocking: bool = True
     check: Check | None = None
+    obligations: list[Text] = Field(default_factory=list)
 
 
 class Gate(Closed):
@@ -48,6 +49,7 @@ class Gate(Closed):
     full_discharge_blocks_on: str | None = None
     motivation: str | None = None
     check: Check | None = None
+    obligations: list[Text] = Field(default_factory=list)
 
 
 class FailureMode(Closed):

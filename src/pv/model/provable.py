@@ -89,6 +89,8 @@ class FalsificationTest(Closed):
     ship_blocking: bool = True
     counter_example_classes: list[str] = Field(default_factory=list)
     check: Check | None = None
+    # IDs of the proof obligations this falsifier tests (read by pv coverage/audit).
+    obligations: list[Text] = Field(default_factory=list)
 
 
 class KaniHarness(Closed):
