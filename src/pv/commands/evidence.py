@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 
 HELP = "record a live run as an evidence pack, or verify packs (hashes, commit, predictions)"
 
@@ -102,7 +103,7 @@ def _verify(args: argparse.Namespace) -> int:
     checks = checks_of(collected.contracts)
     diags = []
     lines = []
-    for pack in packs:
+    for pack in _progress(packs):
         rep = verify_pack(pack.resolve() if not pack.is_absolute() else pack, config.root, checks)
         diags.extend(rep.diagnostics)
         done = sorted(f for f, d in rep.discharges.items() if d.discharged)
@@ -118,3 +119,14 @@ def _verify(args: argparse.Namespace) -> int:
     color = {"auto": None, "always": True, "never": False}[args.color]
     render(diags, args.format, sys.stdout, summary, color=color)
     return code
+
+
+def _progress(packs: list) -> Iterable:  # type: ignore[type-arg]
+    """Packs to verify, with a transient rich progress bar on a terminal (hashing big artifacts takes time)."""
+    import sys
+
+    if not sys.stderr.isatty() or len(packs) < 2:
+        return packs
+    from rich.progress import track
+
+    return track(packs, description="verifying evidence packs", transient=True)
