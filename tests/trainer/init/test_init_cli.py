@@ -137,3 +137,22 @@ def test_pretrain_init_oversized_tokenizer_refused_relaxed_oob(tmp_path: Path, c
     rc = main(_argv(init, ds, tok, tmp_path / "run"))
     err = capsys.readouterr().err
     assert rc == 3 and "RELAXED" in err and "OOB" in err and "98" in err and "97" in err
+
+
+@pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-INIT-002")
+def test_pretrain_without_init_is_the_unchanged_from_scratch_path(tmp_path: Path) -> None:
+    """No --init: the preset builds the model (random init), result.init is null, and --synthetic still works."""
+    ds, tok = _data(tmp_path, 256)
+    run = tmp_path / "scratch"
+    rc = main([
+        "pretrain", "--mode", "from-scratch", "--model", "tiny", "--vocab-size", "256", "--dataset", str(ds),
+        "--tokenizer", str(tok), "--run-dir", str(run), "--num-steps", "2", "--steps-per-epoch", "2",
+        "--batch-size", "2", "--seq-length", "16", "--val-batches", "2", "--device", "cpu", "--no-progress",
+    ])
+    assert rc == 0
+    result = json.loads((run / "result.json").read_text())
+    assert result["init"] is None and result["synthetic"] is False and result["steps_completed"] == 2
+    assert result["model"]["hidden_size"] == 128 and result["vocab_size"] == 256  # the 'tiny' preset
+    rc_syn = main(["pretrain", "--synthetic", "--run-dir", str(tmp_path / "syn"), "--num-steps", "3",
+                   "--no-progress"])
+    assert rc_syn == 0 and not (tmp_path / "syn" / "ckpt").exists()

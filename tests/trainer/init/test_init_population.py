@@ -187,3 +187,23 @@ def test_init_spec_describe_and_json_roundtrip(tmp_path: Path) -> None:
     text = spec.describe()
     assert "hidden 32" in text and "layers 2" in text and "heads 4/2 kv" in text and "vocab 97" in text
     assert json.loads(json.dumps(spec.config.to_dict()))["hidden_size"] == 32
+
+
+@pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-INIT-CUDA-001")
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (not ship-blocking)")
+def test_population_on_cuda_equals_cpu(tmp_path: Path) -> None:
+    """The same init path fills a CUDA model with exactly the CPU model's tensors (no device fork)."""
+    q = qwen2_micro()
+    path = write_gguf(tmp_path / "q.gguf", q, random_state(q, seed=8))
+    cpu, _ = _load(path)
+    spec = inspect_init(path)
+    with torch.device("cuda"):
+        gpu = LlamaForCausalLM(spec.config)
+    report = load_init_weights(spec, gpu)
+    cpu_params = dict(cpu.named_parameters())
+    assert sorted(report.loaded) == sorted(cpu_params)
+    for name, p in gpu.named_parameters():
+        assert p.device.type == "cuda" and torch.equal(p.detach().cpu(), cpu_params[name].detach()), name
+    ids = torch.randint(0, q.vocab_size, (1, 10), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        assert torch.allclose(gpu(ids.cuda()).cpu(), cpu(ids), rtol=1e-4, atol=1e-4)
