@@ -146,3 +146,31 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     r = TestResult("t.py::x", "passed", 0.5, "t.py", "0" * 64, None, None, "2026-01-01T00:00:00Z")
     path = Ledger({r.node_id: r}).save(tmp_path / ".pv" / "results.json")
     assert Ledger.load(path).results == {r.node_id: r}
+
+
+def test_xdist_controller_records_every_worker_result(project: Project) -> None:
+    project.write("tests/test_a.py", "import pytest\n\n@pytest.mark.parametrize('i', range(6))\n"
+                  "def test_many(i):\n    assert i >= 0\n")
+    proc = project.pytest("-n", "2", "--pv-record")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = json.loads((project.root / ".pv/results.json").read_text())["results"]
+    assert sorted(results) == [f"tests/test_a.py::test_many[{i}]" for i in range(6)]
+    assert {e["outcome"] for e in results.values()} == {"passed"}
+
+
+def test_plugin_args_load_the_plugin_exactly_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    from pv import record_plugin
+
+    class EP:
+        value = "pv.record_plugin"
+
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [EP()])
+    assert record_plugin.plugin_args() == []  # the entry point loads it; -p would register it twice
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [])
+    assert record_plugin.plugin_args() == ["-p", "pv.record_plugin"]
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [EP()])
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    assert record_plugin.plugin_args() == ["-p", "pv.record_plugin"]
