@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -159,10 +160,12 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
 
     torch.manual_seed(opts.seed)
     model = LlamaForCausalLM(config)
-    if report.init_spec is not None:
+    population: str | None = None
+    if report.init_spec is not None and not opts.resume:  # a resume loads its own checkpoint instead
         from trainer.checkpoint.init import load_init_weights
 
-        load_init_weights(report.init_spec, model)
+        population = load_init_weights(report.init_spec, model).summary()
+        sys.stderr.write(f"init: {population}\n")
     model.to(device)
     model.train()
     optimizer = make_optimizer(model, opts.lr, WEIGHT_DECAY, betas=ADAM_BETAS, eps=ADAM_EPS)
@@ -174,10 +177,9 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
     result = RunResult(
         status="FINISHED", detail="", target_val_loss=opts.target_val_loss, synthetic=False, init=init_str,
         mode=opts.mode, device=report.device.name, model=config.to_dict(), vocab_size=config.vocab_size,
-        ln_vocab=math.log(config.vocab_size), seed=opts.seed, run_dir=str(run_dir),
+        ln_vocab=math.log(config.vocab_size), seed=opts.seed, run_dir=str(run_dir), init_population=population,
     )
     state = LoopState()
-    step_losses: list[float] = []
     progress: _Progress | None = None
     session_start = time.perf_counter()
     wall_before = 0.0
@@ -194,7 +196,7 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
             reader.load_state_dict(reader_state)
             patience.load_state_dict(state.patience)  # type: ignore[arg-type]
             wall_before = state.wall_seconds
-            step_losses = [float(r["train_loss"]) for r in metrics.truncate_to(state.step)]
+            metrics.truncate_to(state.step)  # the steps after the checkpoint are replayed
             result.resumed_from_epoch = state.epochs_completed
         else:
             val0 = evaluate(model, val_batches)
@@ -236,7 +238,6 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
                 state.step = step + 1
                 state.tokens_seen += tokens_per_step
                 epoch_losses.append(loss)
-                step_losses.append(loss)
                 grad_norm_max = max(grad_norm_max, grad_norm)
                 metrics.append({
                     "step": step, "epoch": epoch, "train_loss": loss, "grad_norm": grad_norm, "lr": lr,

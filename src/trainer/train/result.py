@@ -38,6 +38,7 @@ class RunResult:
     wall_seconds: float = 0.0
     synthetic: bool = False
     init: str | None = None
+    init_population: str | None = None  # load_init_weights' summary: what was loaded, what was ignored and why
     mode: str | None = None
     device: str | None = None
     model: dict[str, Any] | None = None
