@@ -555,3 +555,11 @@ def test_truncation_or_extension_is_detected(
         return
     with pytest.raises(AprFormatError):
         _load_bytes(mutated, tmp_path, verify_crc=True)
+
+
+def test_file_without_tensors_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "empty.apr"
+    save_apr(path, {}, {"note": "metadata only"})
+    f = load_apr(path)
+    assert f.tensors == {} and f.entries == [] and f.metadata["note"] == "metadata only"
+    assert len(path.read_bytes()) == f.header.data_offset + 4
