@@ -217,6 +217,33 @@ class Ledger:
         return children
 
 
+def record_results(path: Path, results: Iterable[TestResult]) -> tuple[Path, str | None]:
+    """Merge ``results`` into the ledger at ``path`` under an exclusive lock.
+
+    Two test runs finishing at once (two terminals, CI shards on one disk)
+    must not lose each other's results: load-merge-save happens under
+    ``flock`` on ``<path>.lock`` where the platform has it. An unreadable
+    existing ledger is replaced, and the returned warning says so.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    warning: str | None = None
+    with open(path.with_name(path.name + ".lock"), "a+") as lock:
+        try:
+            import fcntl
+
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        except ImportError:  # no flock on this platform: atomic replace still prevents a torn file
+            pass
+        try:
+            ledger = Ledger.load(path)
+        except LedgerError as exc:
+            warning = f"{exc}; starting a new ledger"
+            ledger = Ledger(path=path)
+        ledger.merge(results)
+        ledger.save(path)
+    return path, warning
+
+
 def freshness(result: TestResult, root: Path, _cache: dict[str, str | None] | None = None) -> Freshness:
     """A result is fresh when its test file still has the hash recorded with it.
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pv.ledger import DEFAULT_LEDGER, Ledger, LedgerError, TestResult, git_head, sha256_file
+from pv.ledger import DEFAULT_LEDGER, TestResult, git_head, record_results, sha256_file
 
 _FLAG_UNSET = object()
 _KEY = "_pv_recorder"
@@ -63,14 +63,28 @@ class _Recorder:
         self.ledger_path = ledger_path
         self.outcomes: dict[str, str] = {}
         self.durations: dict[str, float] = {}
-        self.files: dict[str, str] = {}
         self.commit, self.dirty = git_head(root)
         self.saved = 0
+        self.hashes: dict[str, str | None] = {}
+
+    def pytest_collection_finish(self, session: Any) -> None:
+        """Hash test files when collected: the result describes the code that was imported.
+
+        Under xdist the controller collects nothing; files are then hashed at
+        session end, in :meth:`pytest_sessionfinish`.
+        """
+        for item in getattr(session, "items", ()):
+            self._hash(item.nodeid.split("::", 1)[0])
+
+    def _hash(self, rel: str) -> str | None:
+        if rel not in self.hashes:
+            path = self.root / rel
+            self.hashes[rel] = sha256_file(path) if path.is_file() else None
+        return self.hashes[rel]
 
     def pytest_runtest_logreport(self, report: Any) -> None:
         nid = report.nodeid
         self.durations[nid] = self.durations.get(nid, 0.0) + float(getattr(report, "duration", 0.0) or 0.0)
-        self.files.setdefault(nid, str(report.location[0]).replace("\\", "/") if report.location else nid.split("::")[0])
         outcome = _phase_outcome(report)
         if outcome is None:
             return
@@ -83,27 +97,18 @@ class _Recorder:
         if not self.outcomes:
             return
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        hashes: dict[str, str | None] = {}
         results = []
         for nid, outcome in self.outcomes.items():
             rel = nid.split("::", 1)[0]
-            if rel not in hashes:
-                file_path = self.root / rel
-                hashes[rel] = sha256_file(file_path) if file_path.is_file() else None
             results.append(
                 TestResult(
                     node_id=nid, outcome=outcome, duration_s=round(self.durations.get(nid, 0.0), 6), file=rel,
-                    file_sha256=hashes[rel], git_commit=self.commit, git_dirty=self.dirty, recorded_at=now,
+                    file_sha256=self._hash(rel), git_commit=self.commit, git_dirty=self.dirty, recorded_at=now,
                 )
             )
-        try:
-            ledger = Ledger.load(self.ledger_path)
-        except LedgerError as exc:
-            # Never silently drop the run: start a fresh ledger and say so.
-            session.config.get_terminal_writer().line(f"pv-record: {exc}; starting a new ledger", yellow=True)
-            ledger = Ledger(path=self.ledger_path)
-        ledger.merge(results)
-        ledger.save(self.ledger_path)
+        _, warning = record_results(self.ledger_path, results)
+        if warning:  # never silently drop the run: say the old ledger was unreadable
+            session.config.get_terminal_writer().line(f"pv-record: {warning}", yellow=True)
         self.saved = len(results)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

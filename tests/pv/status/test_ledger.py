@@ -127,6 +127,10 @@ def test_custom_ledger_path_and_bad_path_refused(project: Project) -> None:
     proc = project.pytest("--pv-record=out/ledger.json")
     assert proc.returncode == 0, proc.stdout
     assert "tests/test_a.py::test_ok" in json.loads((project.root / "out/ledger.json").read_text())["results"]
+    (project.root / "out/ledger.json").write_text("{not a ledger")
+    again = project.pytest("--pv-record=out/ledger.json")
+    assert "cannot read the results ledger" in again.stdout and "starting a new ledger" in again.stdout
+    assert Ledger.load(project.root / "out/ledger.json").results["tests/test_a.py::test_ok"].passed
     bad = project.pytest("--pv-record", "tests/test_a.py")
     assert bad.returncode != 0
     assert "--pv-record: ledger path must end in .json" in bad.stderr + bad.stdout
