@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from tests.pv.lint.conftest import provable, pv_subprocess, write_project
+from pvlint_helpers import provable, pv_subprocess, write_project
 
 GOOD_TEST = "def test_ok():\n    assert 1 + 1 == 2\n\n\ndef test_other():\n    assert [1] != [2]\n"
 

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.pv.lint.conftest import REPO_ROOT, provable, write_project
+from pvlint_helpers import REPO_ROOT, provable, write_project
 
 PYPROJECT = '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n\n[tool.pv]\ncontracts = ["contracts"]\n'
 TESTS = {"tests/test_train.py": "def test_loss_decreases():\n    assert 2.0 < 3.0\n"}
