@@ -156,3 +156,22 @@ def test_pretrain_without_init_is_the_unchanged_from_scratch_path(tmp_path: Path
     rc_syn = main(["pretrain", "--synthetic", "--run-dir", str(tmp_path / "syn"), "--num-steps", "3",
                    "--no-progress"])
     assert rc_syn == 0 and not (tmp_path / "syn" / "ckpt").exists()
+
+
+@pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-INIT-FINETUNE-004")
+def test_pretrain_init_writes_apr_v2_checkpoints_per_epoch(tmp_path: Path) -> None:
+    """A short --init fine-tune writes ckpt/epoch-NNN.apr files starting with the APR v2 magic."""
+    cfg = llama_micro()
+    init = write_hf_dir(tmp_path / "hf", cfg, random_state(cfg, seed=6))
+    ds, tok = _data(tmp_path, cfg.vocab_size)
+    run = tmp_path / "run"
+    argv = _argv(init, ds, tok, run)
+    argv[argv.index("--num-steps") + 1] = "4"
+    rc = main([*argv, "--steps-per-epoch", "2", "--lr", "1e-3", "--warmup-steps", "1", "--min-epochs", "1"])
+    assert rc == 0
+    ckpts = sorted((run / "ckpt").glob("epoch-*.apr"))
+    assert [p.name for p in ckpts][-1] == "epoch-002.apr"
+    for p in ckpts:
+        assert p.read_bytes()[:4] == b"APR\x00", p
+    result = json.loads((run / "result.json").read_text())
+    assert result["steps_completed"] == 4 and result["init"] == str(init)
