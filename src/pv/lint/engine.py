@@ -65,7 +65,7 @@ def lint(
     baseline: Baseline | None = None,
 ) -> tuple[LintRun, LintContext]:
     from pv.checks.policy import matches
-    from pv.testindex.prefetch import start
+    from pv.testindex.prefetch import join, start
     from pv.validate import validate_paths
 
     prefetch = start(config.root) if options.use_cache else None  # index on the other core meanwhile
@@ -76,9 +76,12 @@ def lint(
     ctx.shared["validate_ms"] = (time.perf_counter() - started) * 1000
     ctx.shared["full_set"] = is_full_set(paths, config)
     raw: list[tuple[str, int, GateOutcome, float]] = []
-    for gate in discover_gates():
-        outcome, ms = timed(gate, ctx)
-        raw.append((gate.name, gate.order, outcome, ms))
+    try:
+        for gate in discover_gates():
+            outcome, ms = timed(gate, ctx)
+            raw.append((gate.name, gate.order, outcome, ms))
+    finally:
+        join(ctx.shared.pop("index_prefetch", None))  # never leave the prefetch child behind
 
     used: set[int] = set()
     suppressed = 0
