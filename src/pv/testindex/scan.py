@@ -271,6 +271,9 @@ class _FileScanner:
         self.scan.functions.append(test)
 
     def run(self) -> FileScan:
+        if _sets_test_false(self.tree.body):
+            self.scan.not_collected["<module>"] = "the module sets __test__ = False"
+            return self.scan
         for stmt in self.tree.body:
             if isinstance(stmt, ast.ClassDef):
                 self.visit_class(stmt, (), [], None)
