@@ -1,7 +1,8 @@
 """Content-keyed cache of file scans in ``<root>/.pv/cache/`` (safe to delete at any time).
 
-Each entry is keyed on the file's sha256 plus the pytest settings and the
-index format version, so an edit, a config change or a pv upgrade all miss.
+Each entry is keyed on the file's sha256 plus the pytest settings, the index
+format version and a stamp of the scanner's own source files, so an edit, a
+config change, a pv upgrade or a local change to the scanner all miss.
 A missing, unreadable or corrupt cache is simply rebuilt; nothing depends on it.
 """
 
@@ -16,6 +17,19 @@ from pv.testindex.model import FileScan
 
 FORMAT_VERSION = 3
 CACHE_NAME = "testindex.json"
+
+
+def code_stamp() -> str:
+    """Changes whenever a module of pv.testindex changes (size or modification time) or pv's version does."""
+    import hashlib
+
+    import pv
+
+    h = hashlib.sha256(pv.__version__.encode())
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        st = module.stat()
+        h.update(f"{module.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]
 
 
 def cache_path(root: Path) -> Path:
