@@ -51,5 +51,9 @@ def run(args: argparse.Namespace) -> int:
         render_markdown(result.statuses, sys.stdout, verbose=args.verbose)
     else:
         color = {"auto": None, "always": True, "never": False}[args.color]
-        render_text(result.statuses, sys.stdout, verbose=args.verbose, color=color)
+        recorded = result.ledger.results
+        last = max((r.recorded_at for r in recorded.values()), default="")
+        note = (f"results ledger {result.ledger_path}: {len(recorded)} recorded outcome(s), last run {last}"
+                if recorded else f"results ledger {result.ledger_path}: nothing recorded yet (run `pv run`)")
+        render_text(result.statuses, sys.stdout, verbose=args.verbose, color=color, ledger_note=note)
     return exitcodes.FINDINGS if any(cs.overclaims for cs in result.statuses) else exitcodes.OK

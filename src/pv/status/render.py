@@ -31,7 +31,7 @@ def _tests_cell(fs: Any) -> str:
 
 
 def render_text(statuses: list[ContractStatus], stream: TextIO, *, verbose: bool = False,
-                color: bool | None = None) -> None:
+                color: bool | None = None, ledger_note: str = "") -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -69,6 +69,8 @@ def render_text(statuses: list[ContractStatus], stream: TextIO, *, verbose: bool
                 console.print(Text(f"  - {line}"))
     over = [cs for cs in statuses if cs.overclaims]
     summary = f"pv status: {len(statuses)} contract(s), {len(over)} overclaiming"
+    if ledger_note:
+        console.print(Text(ledger_note, style="dim"))
     console.print(Text(summary, style="bold red" if over else "bold"))
 
 
