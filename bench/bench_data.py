@@ -20,13 +20,18 @@ import tempfile
 import time
 from pathlib import Path
 
+CPU: dict[str, float] = {}
 
-def _median_time(fn, repeats: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
-    times, result = [], None
+
+def _median_time(fn, repeats: int, name: str = "") -> tuple[float, object]:  # type: ignore[no-untyped-def]
+    """Median wall seconds of ``repeats`` calls; the median process CPU seconds (all threads) go to CPU[name]."""
+    times, cpu, result = [], [], None
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = fn()
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    CPU[name] = statistics.median(cpu)
     return statistics.median(times), result
 
 
@@ -43,19 +48,20 @@ def main() -> int:
     from trainer.data.shards import encode_corpus
     from trainer.data.tokenizer import load_tokenizer, train_bpe
 
+    load_before = f"{os.getloadavg()[0]:.1f}"
     files = stdlib_sources("train")
     corpus_bytes = sum(f.stat().st_size for f in files)
     work = Path(tempfile.mkdtemp(prefix="bench-data-"))
     tok_dir = work / "tok"
 
-    t_train, _ = _median_time(lambda: train_bpe(files, args.vocab_size, tok_dir), args.repeats)
+    t_train, _ = _median_time(lambda: train_bpe(files, args.vocab_size, tok_dir), args.repeats, "train")
 
     runs = iter(range(10**6))
 
     def encode() -> dict:  # type: ignore[type-arg]
         return encode_corpus(tok_dir, files, work / f"ds{next(runs)}", 50_000_000, "after")
 
-    t_batch, manifest = _median_time(encode, args.repeats)
+    t_batch, manifest = _median_time(encode, args.repeats, "encode")
     tokens = manifest["total_tokens"]  # type: ignore[index]
 
     tok = load_tokenizer(tok_dir)
@@ -69,7 +75,7 @@ def main() -> int:
                 n += len(ids) + 1 if ids else 0  # EOS after each non-empty document
         return n
 
-    t_naive, naive_tokens = _median_time(naive, args.repeats)
+    t_naive, naive_tokens = _median_time(naive, args.repeats, "naive")
     assert naive_tokens == tokens, (naive_tokens, tokens)  # same work, same result
 
     reader = WindowReader(work / "ds0", 256, 16, seed=0, val_batches=4)
@@ -79,7 +85,7 @@ def main() -> int:
         for _ in range(n_batches):
             reader.next_batch()
 
-    t_read, _ = _median_time(read, args.repeats)
+    t_read, _ = _median_time(read, args.repeats, "read")
 
     cmd = f".venv/bin/python bench/bench_data.py --vocab-size {args.vocab_size} --repeats {args.repeats}"
     lines = [
@@ -92,14 +98,20 @@ def main() -> int:
         f"{tokens:,} tokens at vocab {args.vocab_size} (EOS after each document)  ",
         f"Median of {args.repeats} runs each, all measured in the same process, one after the other.",
         "",
-        "| step | median wall | throughput |",
-        "|---|---|---|",
-        f"| train_bpe (vocab {args.vocab_size}) | {t_train:.2f} s | {corpus_bytes / 1e6 / t_train:.1f} MB/s |",
-        f"| encode_corpus (batch encoding + shards + manifest) | {t_batch:.2f} s | "
-        f"{tokens / t_batch:,.0f} tokens/s ({corpus_bytes / 1e6 / t_batch:.1f} MB/s) |",
-        f"| naive per-document `Tokenizer.encode` (encode only) | {t_naive:.2f} s | {tokens / t_naive:,.0f} tokens/s |",
+        f"Load average at start: {load_before}, at end: {os.getloadavg()[0]:.1f} "
+        "(wall numbers shrink with free cores; CPU seconds are all threads of this process).",
+        "",
+        "| step | median wall | median CPU | wall throughput | per CPU-second |",
+        "|---|---|---|---|---|",
+        f"| train_bpe (vocab {args.vocab_size}) | {t_train:.2f} s | {CPU['train']:.2f} s | "
+        f"{corpus_bytes / 1e6 / t_train:.1f} MB/s | {corpus_bytes / 1e6 / CPU['train']:.1f} MB/s |",
+        f"| encode_corpus (batch encoding + shards + manifest) | {t_batch:.2f} s | {CPU['encode']:.2f} s | "
+        f"{tokens / t_batch:,.0f} tokens/s | {tokens / CPU['encode']:,.0f} tokens/s |",
+        f"| naive per-document `Tokenizer.encode` (encode only) | {t_naive:.2f} s | {CPU['naive']:.2f} s | "
+        f"{tokens / t_naive:,.0f} tokens/s | {tokens / CPU['naive']:,.0f} tokens/s |",
         f"| WindowReader.next_batch (seq 256, batch 16) | {t_read / n_batches * 1e3:.3f} ms/batch | "
-        f"{n_batches * 16 * 256 / t_read:,.0f} tokens/s |",
+        f"{CPU['read'] / n_batches * 1e3:.3f} ms/batch | {n_batches * 16 * 256 / t_read:,.0f} tokens/s | "
+        f"{n_batches * 16 * 256 / CPU['read']:,.0f} tokens/s |",
         "",
         f"Batch encoding vs naive: **{t_naive / t_batch:.2f}x** (encode_corpus also writes shards, hashes "
         "inputs and shards, and checks every id against the vocab).",
