@@ -207,17 +207,25 @@ class Resolver:
         return None
 
     def _check_param(self, func: TestFunction, param: str, text: str, offset: int, res: Resolution) -> None:
+        if self.collected is not None:  # --collect: pytest's own IDs decide (hooks may parametrize too)
+            if f"{func.base_nodeid}[{param}]" not in self.collected:
+                prefix = func.base_nodeid + "["
+                ids = sorted(n[len(prefix):-1] for n in self.collected if n.startswith(prefix))
+                if not ids:
+                    res.findings.append(Finding(codes.NOT_PARAMETRIZED,
+                        f"pytest collects {func.base_nodeid!r} unparametrized, so [{param}] selects nothing", offset,
+                        hint=f"cite {func.base_nodeid!r}", fragment=text))
+                    return
+                known = ", ".join(ids[:8]) + (", ..." if len(ids) > 8 else "")
+                res.findings.append(Finding(codes.PARAM_MISSING,
+                    f"pytest collects no {func.base_nodeid}[{param}]; its IDs are: {known}", offset, fragment=text))
+            return
         if func.params is None:
             res.findings.append(Finding(codes.NOT_PARAMETRIZED,
                 f"{func.base_nodeid!r} is not parametrized, so [{param}] selects nothing", offset,
                 hint=f"cite {func.base_nodeid!r}", fragment=text))
             return
         if func.params_undecidable is not None:
-            if self.collected is not None:
-                if f"{func.base_nodeid}[{param}]" not in self.collected:
-                    res.findings.append(Finding(codes.PARAM_MISSING,
-                        f"pytest collects no {func.base_nodeid}[{param}]", offset, fragment=text))
-                return
             res.findings.append(Finding(codes.PARAM_UNDECIDABLE,
                 f"cannot decide statically whether [{param}] is a parametrize ID of {func.base_nodeid!r}: "
                 f"{func.params_undecidable}", offset,
