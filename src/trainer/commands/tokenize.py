@@ -42,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="tokens per shard before starting a new one (default 50,000,000)")
     enc.add_argument("--eos-policy", choices=("none", "between", "after"), default="after",
                      help="EOS between documents, after every document (default), or none")
+    enc.add_argument("--special-tokens", choices=("text", "control"), default="text",
+                     help="text spelling a special token: encode as plain text (default) or as its control id")
     enc.add_argument("--overwrite", action="store_true", help="replace shards/manifest already in --out")
     enc.add_argument("--quiet", action="store_true", help="no progress bar")
     enc.add_argument("--json", action="store_true", help="print the manifest as JSON")
@@ -112,6 +114,7 @@ def _encode(args: argparse.Namespace) -> int:
         args.eos_policy,
         overwrite=args.overwrite,
         progress=not args.quiet and not args.json,
+        special_tokens=args.special_tokens,
     )
     if args.json:
         print(json.dumps(manifest, indent=2))

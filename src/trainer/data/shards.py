@@ -32,6 +32,8 @@ MANIFEST_FILE = "manifest.json"
 SHARD_GLOB = "shard-*.bin"
 TOKEN_DTYPE = np.dtype("<u4")
 EOS_POLICIES = ("none", "between", "after")
+SPECIAL_TOKEN_MODES = ("text", "control")
+"""How text that spells a special token is encoded: as its bytes (default) or as the control id."""
 DEFAULT_SHARD_TOKENS = 50_000_000
 """200 MB per shard: big enough to keep file counts low, small enough to build in memory."""
 
@@ -96,7 +98,8 @@ class _ShardWriter:
         self.chunks, self.filled = [], 0
 
 
-def _tokenizer_identity(tokenizer: Tokenizer | str | Path) -> tuple[Tokenizer, str | None, str]:
+def _tokenizer_identity(tokenizer: Tokenizer | str | Path, special_tokens: str = "text",
+                        ) -> tuple[Tokenizer, str | None, str]:
     """(tokenizer for encoding, its directory or None, sha256 of its canonical JSON)."""
     from tokenizers import Tokenizer as _Tokenizer
 
@@ -108,9 +111,10 @@ def _tokenizer_identity(tokenizer: Tokenizer | str | Path) -> tuple[Tokenizer, s
         source_dir = str(p if p.is_dir() else p.parent)
         tokenizer = load_tokenizer(p)
     canonical = tokenizer.to_str()
-    # A private copy: document text spelling "<|eos|>" must stay text, never become a control id.
+    # A private copy. By default document text spelling "<|eos|>" stays text and never becomes a
+    # control id (a docstring must not end a document); "control" is for chat-formatted data.
     encoder = _Tokenizer.from_str(canonical)
-    encoder.encode_special_tokens = True
+    encoder.encode_special_tokens = special_tokens == "text"
     return encoder, source_dir, hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -135,6 +139,7 @@ def encode_corpus(
     *,
     overwrite: bool = False,
     progress: bool = False,
+    special_tokens: str = "text",
 ) -> dict[str, Any]:
     """Tokenize ``inputs`` into uint32 shards + manifest.json in ``out_dir``; return the manifest.
 
@@ -143,7 +148,9 @@ def encode_corpus(
     skipped and counted. Every id is checked against the vocab while writing
     (GATE-PRETOK-001); nothing is clamped. Shards and manifest are
     deterministic for the same inputs, except ``elapsed_seconds`` and
-    ``tokens_per_second``.
+    ``tokens_per_second``. ``special_tokens``: ``text`` (default) encodes text
+    that spells a special token as ordinary bytes; ``control`` maps it to the
+    special token's id (chat-formatted fine-tune data).
     """
     from trainer.data.tokenizer import eos_token_id, require_vocab_size
 
@@ -151,10 +158,15 @@ def encode_corpus(
         raise PreflightError(
             "GATE-PRETOK-002", f"unknown EOS policy {eos_policy!r}", fix=f"use one of {', '.join(EOS_POLICIES)}"
         )
+    if special_tokens not in SPECIAL_TOKEN_MODES:
+        raise PreflightError(
+            "GATE-PRETOK-002", f"unknown special-token mode {special_tokens!r}",
+            fix=f"use one of {', '.join(SPECIAL_TOKEN_MODES)}",
+        )
     if shard_tokens < 1:
         raise PreflightError("GATE-PRETOK-002", f"--shard-tokens {shard_tokens} < 1", fix="pass a positive count")
     started = time.perf_counter()
-    encoder, tokenizer_dir, tokenizer_sha = _tokenizer_identity(tokenizer)
+    encoder, tokenizer_dir, tokenizer_sha = _tokenizer_identity(tokenizer, special_tokens)
     vocab_size = require_vocab_size(encoder)
     eos_id = eos_token_id(encoder)
     if eos_policy != "none" and eos_id is None:
@@ -226,6 +238,7 @@ def encode_corpus(
         "eos_policy": eos_policy,
         "eos_token_id": eos_id,
         "eos_token_count": counts["eos"],
+        "special_tokens_in_text": special_tokens,
         "dtype": "uint32",
         "byte_order": "little",
         "shard_tokens": shard_tokens,

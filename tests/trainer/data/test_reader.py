@@ -192,3 +192,16 @@ def test_large_and_negative_seeds_give_distinct_orders(stream_ds: Path) -> None:
              (5, 5 + 2**32, -1, 2**63)}
     values = list(first.values())
     assert all(not torch.equal(a, b) for i, a in enumerate(values) for b in values[i + 1:])
+
+
+@pytest.mark.falsifies("GATE-DATA-003")
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_evenly_spaced_val_indices_are_distinct_and_in_range(data: st.DataObject) -> None:
+    from trainer.data.reader import evenly_spaced
+
+    total = data.draw(st.integers(min_value=1, max_value=10**7))
+    count = data.draw(st.integers(min_value=1, max_value=min(total, 5000)))
+    idx = evenly_spaced(count, total)
+    assert idx.size == count and int(idx[0]) >= 0 and int(idx[-1]) < total
+    assert bool((idx[1:] > idx[:-1]).all())  # strictly increasing, so distinct

@@ -276,3 +276,16 @@ def test_progress_bar_reports_bytes_on_stderr(tokenizer_dir: Path, corpus_dir: P
 def test_cli_tokenize_without_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert apr_main(["tokenize"]) == 2
     assert "train, encode-corpus or check" in capsys.readouterr().err
+
+
+@pytest.mark.falsifies("GATE-PRETOK-002")
+def test_special_token_spellings_become_control_ids_only_when_asked(tokenizer_dir: Path, tmp_path: Path) -> None:
+    root = _docs(tmp_path, ["<|bos|>user: hi<|eos|>"])
+    as_text = encode_corpus(tokenizer_dir, [root], tmp_path / "text", 100, "none")
+    as_control = encode_corpus(tokenizer_dir, [root], tmp_path / "control", 100, "none", special_tokens="control")
+    text_ids, control_ids = _stream(tmp_path / "text").tolist(), _stream(tmp_path / "control").tolist()
+    assert not {0, 1} & set(text_ids)
+    assert control_ids[0] == 0 and control_ids[-1] == 1 and len(control_ids) < len(text_ids)
+    assert (as_text["special_tokens_in_text"], as_control["special_tokens_in_text"]) == ("text", "control")
+    with pytest.raises(PreflightError, match="special-token mode"):
+        encode_corpus(tokenizer_dir, [root], tmp_path / "bad", 100, "none", special_tokens="drop")
