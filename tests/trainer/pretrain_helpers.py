@@ -95,3 +95,17 @@ def train(ds: Path, tok: Path, run_dir: Path, *, step_hook=None, **kw: object): 
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def forbid_model_allocation(monkeypatch) -> None:  # monkeypatch: pytest.MonkeyPatch
+    """Make any real model construction fail the test; meta-device builds (shape planning) stay allowed."""
+    import trainer.model
+
+    original = trainer.model.LlamaForCausalLM.__init__
+
+    def guarded(self, *args, **kwargs) -> None:
+        if torch.get_default_device().type != "meta":
+            raise AssertionError("a model was allocated before preflight refused the input")
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(trainer.model.LlamaForCausalLM, "__init__", guarded)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pretrain_helpers import VOCAB, argv, make_data, write_shards, write_vocab
+from pretrain_helpers import VOCAB, argv, forbid_model_allocation, make_data, write_shards, write_vocab
 
 from trainer.cli import main
 from trainer.errors import PreflightError
@@ -16,13 +16,8 @@ from trainer.train.options import TrainOptions
 
 @pytest.fixture
 def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any model construction fails the test: preflight must refuse first."""
-    import trainer.model
-
-    def boom(self: object, *a: object, **k: object) -> None:
-        raise AssertionError("a model was allocated before preflight refused the input")
-
-    monkeypatch.setattr(trainer.model.LlamaForCausalLM, "__init__", boom)
+    """Any real model construction fails the test: preflight must refuse first."""
+    forbid_model_allocation(monkeypatch)
 
 
 @pytest.fixture
@@ -224,3 +219,17 @@ def _opts(ds: Path, tok: Path, run_dir: Path, **kw: object) -> TrainOptions:
                                "seq_length": 16, "steps_per_epoch": 2, "val_batches": 2, "device": "cpu"}
     base.update(kw)
     return TrainOptions(**base)  # type: ignore[arg-type]
+
+
+def test_allocation_guard_is_not_vacuous(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard the tests above rely on really fires on a real build (and allows meta planning)."""
+    import torch
+
+    from trainer.config import get_preset
+    from trainer.model import LlamaForCausalLM
+
+    forbid_model_allocation(monkeypatch)
+    with torch.device("meta"):
+        LlamaForCausalLM(get_preset("tiny"))
+    with pytest.raises(AssertionError, match="allocated before preflight"):
+        LlamaForCausalLM(get_preset("tiny"))

@@ -12,6 +12,7 @@ from trainer.cli import main
 
 
 @pytest.mark.slow
+@pytest.mark.falsifies("INV-TRAIN-020")
 def test_demo_tokenizes_stdlib_and_trains_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     import trainer.data.corpus as corpus

@@ -9,6 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from trainer.train.options import TrainOptions
 
 HELP = "pretrain or fine-tune a decoder on token shards (real compute; --synthetic is an opt-in dry run)"
 
@@ -59,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
-def options_from_args(args: argparse.Namespace):  # -> TrainOptions (import kept lazy)
+def options_from_args(args: argparse.Namespace) -> TrainOptions:
     """Resolve mode defaults (GATE-TRAIN-009: explicit flags win) into TrainOptions."""
     from trainer.train.options import TrainOptions, resolve_mode_defaults
 
@@ -77,7 +81,8 @@ def options_from_args(args: argparse.Namespace):  # -> TrainOptions (import kept
     )
 
 
-def header_lines(opts, device_note: str, model_desc: str) -> list[str]:  # opts: TrainOptions
+def header_lines(opts: TrainOptions, device_note: str, model_desc: str) -> list[str]:
+    """The run header; says REAL COMPUTE or SYNTHETIC on its first line (GATE-TRAIN-010)."""
     kind = "SYNTHETIC (scripted losses, no compute, no checkpoint)" if opts.synthetic else "REAL COMPUTE"
     return [
         f"apr pretrain — training loop — {kind}",

@@ -49,7 +49,8 @@ def check_non_divergence(epoch: int, history: Sequence[float], *, regime: str, v
             raise RunAborted(
                 "GATE-TRAIN-005",
                 f"ship-blocker fired: DIVERGENCE at epoch 0: val_loss {val:.4f} is non-finite or > {what}",
-                fix="lower --lr (e.g. 10x), check --mode and the data; nothing was checkpointed for this epoch",
+                fix="check --mode, --init and the data, or lower --lr (e.g. 10x) in a new run; nothing was "
+                "checkpointed for this evaluation",
             )
         return
     prev = history[epoch - 1]
@@ -59,7 +60,8 @@ def check_non_divergence(epoch: int, history: Sequence[float], *, regime: str, v
             "GATE-TRAIN-005",
             f"ship-blocker fired: DIVERGENCE at epoch {epoch}: val_loss {val:.4f} > "
             f"{DIVERGENCE_FACTOR} x {prev:.4f} (ratio {ratio:.3f})",
-            fix="lower --lr (e.g. 10x) and resume from the last checkpoint; this epoch was not checkpointed",
+            fix="start a new run with --lr 10x lower (optionally --init the last good ckpt/epoch-NNN.apr); "
+            "this epoch was not checkpointed",
         )
 
 
@@ -70,7 +72,7 @@ def check_finite_step(step: int, train_loss: float, grad_norm: float) -> None:
             "GATE-TRAIN-007",
             f"NaN/Inf guard fired: NUMERICAL_INSTABILITY at step {step}: "
             f"train_loss={train_loss} grad_norm={grad_norm} (the update was not applied)",
-            fix="lower --lr, check the input shards for corrupt ids; resume from the last checkpoint",
+            fix="lower --lr in a new run (optionally --init the last good ckpt/epoch-NNN.apr) and check the shards",
         )
 
 
@@ -80,7 +82,7 @@ def check_finite_val(epoch: int, val_loss: float) -> None:
         raise RunAborted(
             "GATE-TRAIN-007",
             f"NaN/Inf guard fired: NUMERICAL_INSTABILITY at epoch {epoch}: val_loss={val_loss}",
-            fix="lower --lr; resume from the last checkpoint",
+            fix="lower --lr in a new run (optionally --init the last good ckpt/epoch-NNN.apr)",
         )
 
 
