@@ -273,3 +273,24 @@ def test_unmet_target_is_finished_not_converged(tmp_path: Path, data: tuple[Path
     result = train(*data, tmp_path / "run", num_steps=2, steps_per_epoch=2, target_val_loss=0.01)
     assert result.status == "FINISHED" and "did not reach target" in result.detail
     assert "NOT reached" in result.text_block()
+
+
+@pytest.mark.falsifies("GATE-TRAIN-002", "INV-TRAIN-002")
+def test_short_last_epoch_and_val_shard(tmp_path: Path, data: tuple[Path, Path]) -> None:
+    from pretrain_helpers import learnable_tokens, write_shards
+
+    ds, tok = data
+    val = write_shards(tmp_path / "val", learnable_tokens(2_000, VOCAB, seed=9))
+    run = tmp_path / "run"
+    result = train(ds, tok, run, num_steps=5, steps_per_epoch=2, val_shard=val)
+    assert result.epochs_completed == 3 and result.steps_completed == 5  # epochs of 2, 2 and 1 steps
+    last = json.loads((run / "ckpt" / "epoch-003.metadata.json").read_text())
+    assert last["step"] == 5 and last["tokens_seen"] == 5 * 4 * 16
+    assert [r["epoch"] for r in read_jsonl(run / "train.jsonl")] == [1, 1, 2, 2, 3]
+    # val_loss comes from --val-shard: an independent evaluation of its windows gives the step-0 value
+    from trainer.data.reader import WindowReader
+
+    torch.manual_seed(42)
+    model = LlamaForCausalLM(get_preset("tiny", vocab_size=VOCAB))
+    reader = WindowReader(ds, 16, 4, 42, 2, val_shards=val)
+    assert loop.evaluate(model, reader.val_batches()) == result.initial_val_loss

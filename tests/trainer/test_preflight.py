@@ -233,3 +233,14 @@ def test_allocation_guard_is_not_vacuous(monkeypatch: pytest.MonkeyPatch) -> Non
         LlamaForCausalLM(get_preset("tiny"))
     with pytest.raises(AssertionError, match="allocated before preflight"):
         LlamaForCausalLM(get_preset("tiny"))
+
+
+@pytest.mark.falsifies("GATE-PREFLIGHT-TOKEN-RANGE")
+def test_preflight_checks_val_shard_token_range_too(tmp_path: Path, data: tuple[Path, Path], no_model: None,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    ds, tok = data
+    bad = np.arange(3000, dtype=np.uint32) % VOCAB
+    bad[-1] = VOCAB + 7
+    val = write_shards(tmp_path / "val", bad)
+    line = _refused(capsys, argv(ds, tok, tmp_path / "run", "--val-shard", str(val)), "GATE-PREFLIGHT-TOKEN-RANGE")
+    assert "token id 263 >= model vocab_size 256" in line and str(val) in line

@@ -107,3 +107,30 @@ def test_resume_after_completion_trains_nothing_more(tmp_path: Path, data: tuple
     assert again.steps_completed == first.steps_completed == 8
     assert again.val_loss_history == first.val_loss_history
     assert len(read_jsonl(run / "train.jsonl")) == 8
+
+
+@pytest.mark.falsifies("INV-TRAIN-014")
+def test_sigterm_is_recorded_as_interrupted_and_resumable(tmp_path: Path, data: tuple[Path, Path],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+
+    import trainer.train.loop as loop
+
+    ds, tok = data
+    run = tmp_path / "run"
+    real = loop.run_training
+    before = signal.getsignal(signal.SIGTERM)
+
+    def killed_at_step_3(report, **kw):  # type: ignore[no-untyped-def]
+        hook = lambda steps: os.kill(os.getpid(), signal.SIGTERM) if steps == 3 else None  # noqa: E731
+        return real(report, step_hook=hook, **kw)
+
+    monkeypatch.setattr(loop, "run_training", killed_at_step_3)
+    assert main(argv(ds, tok, run, **ARGS)) == 130
+    assert signal.getsignal(signal.SIGTERM) is before  # the handler is restored
+    result = json.loads((run / "result.json").read_text())
+    assert (result["gate_id"], result["steps_completed"], result["epochs_completed"]) == ("INTERRUPTED", 3, 1)
+    monkeypatch.setattr(loop, "run_training", real)
+    assert main(argv(ds, tok, run, "--resume", **ARGS)) == 0
+    assert json.loads((run / "result.json").read_text())["steps_completed"] == 8

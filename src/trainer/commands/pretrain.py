@@ -7,7 +7,9 @@ Module scope imports only stdlib (argparse): torch loads inside ``run`` so
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,6 +106,30 @@ def header_lines(opts: TrainOptions, device_note: str, model_desc: str) -> list[
     ]
 
 
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While training, treat SIGTERM (a scheduler killing the job) like Ctrl-C.
+
+    result.json then records ABORTED/INTERRUPTED instead of nothing; checkpoints are atomic either
+    way. The previous handler is restored afterwards (in-process callers such as tests keep theirs).
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run(args: argparse.Namespace) -> int:
     """Preflight -> train (or the synthetic script) -> print and record the result."""
     from trainer.errors import RunAborted
@@ -127,7 +153,8 @@ def run(args: argparse.Namespace) -> int:
         for warning in report.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         out.flush()
-        result = run_training(report)
+        with _sigterm_interrupts():
+            result = run_training(report)
     if opts.json:
         sys.stdout.write(result.to_json())
     else:
