@@ -136,11 +136,11 @@ def check_bindings(
                         report.tests_bound.add(test.base_nodeid)
                     if resolution.specific and resolution.tests:
                         report.bindings.append(Binding(falsifier.id, ref, list(resolution.tests)))
-                        line, col = sources.locate(contract.file, ref.line, ref.col, part.text)
                         for test in resolution.tests:
                             for code, why in ((codes.CANNOT_FAIL, test.cannot_fail), (codes.SKIPPED, test.skipped)):
                                 if why is None:
                                     continue
+                                line, col = sources.locate(contract.file, ref.line, ref.col, part.text)
                                 sev = severity(code)
                                 ref_has_error = ref_has_error or sev >= Severity.ERROR
                                 verb = "cannot fail" if code == codes.CANNOT_FAIL else "is skipped unconditionally"

@@ -104,7 +104,9 @@ class Resolver:
     def node_id(self, text: str, offset: int) -> Resolution:
         res = Resolution()
         file_part, sep, rest = text.partition("::")
-        canonical = os.path.normpath(file_part.replace("\\", "/")).replace(os.sep, "/") if file_part else file_part
+        canonical = file_part
+        if file_part.startswith(".") or "/." in file_part or "//" in file_part or "\\" in file_part:
+            canonical = os.path.normpath(file_part.replace("\\", "/")).replace(os.sep, "/")
         if self.inside_root(file_part) is None:
             res.findings.append(Finding(codes.OUTSIDE_ROOT,
                 f"test file {file_part!r} is outside the project root {self.root}", offset, fragment=file_part))
@@ -114,12 +116,12 @@ class Resolver:
             res.findings.append(Finding(codes.NOT_CANONICAL, f"node ID {text!r} is not canonical",
                 offset, hint=f"write {fixed!r}", fragment=file_part))
             file_part = canonical
-        path = self.root / file_part
         scan = self.index.file(file_part)
         base_rest, param = _split_param(rest) if rest else ("", None)
         segments = base_rest.split("::") if base_rest else []
         name = segments[-1] if segments else None
         if scan is None:
+            path = self.root / file_part
             if not self._exists(path):
                 hint = self._elsewhere(name) if name else None
                 res.findings.append(Finding(codes.FILE_MISSING, f"test file {file_part!r} does not exist",
