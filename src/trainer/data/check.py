@@ -21,33 +21,9 @@ from trainer.data.tokenizer import (
     count_vocab,
     load_tokenizer,
     merges_count,
+    missing_byte_tokens,
     special_token_ids,
 )
-
-
-def byte_coverage_missing(tokenizer: Any) -> list[int]:
-    """Bytes 0..255 whose byte-level base token is missing from the vocab (must be empty)."""
-    from tokenizers import pre_tokenizers
-
-    alphabet = pre_tokenizers.ByteLevel.alphabet()  # the 256 printable stand-ins, one per byte
-    vocab = tokenizer.get_vocab(with_added_tokens=False)
-    # ByteLevel maps byte b to a fixed char; rebuild the byte -> char table to report byte values.
-    table = _bytes_to_unicode()
-    return sorted(b for b, ch in table.items() if ch not in vocab and ch in alphabet)
-
-
-def _bytes_to_unicode() -> dict[int, str]:
-    """GPT-2's byte -> printable char table (what ByteLevel uses)."""
-    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(
-        range(ord("®"), ord("ÿ") + 1))
-    chars = printable[:]
-    extra = 0
-    for b in range(256):
-        if b not in printable:
-            printable.append(b)
-            chars.append(256 + extra)
-            extra += 1
-    return {b: chr(c) for b, c in zip(printable, chars, strict=True)}
 
 
 def roundtrip_diffs(tokenizer: Any, documents: Sequence[str]) -> tuple[int, int]:
@@ -83,7 +59,7 @@ def check_tokenizer(path: str | Path, inputs: Sequence[str | Path] = (), *,
         for file in expand_inputs(inputs):
             docs.extend(iter_documents(file))
     diffs, unk_hits = roundtrip_diffs(tokenizer, docs)
-    missing_bytes = byte_coverage_missing(tokenizer)
+    missing_bytes = missing_byte_tokens(tokenizer)
     report: dict[str, Any] = {
         "tokenizer": str(tokenizer_file),
         "vocab_size": vocab_size,

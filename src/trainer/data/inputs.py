@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from trainer.errors import PreflightError
 
@@ -123,8 +123,16 @@ class FileRecord:
         return {"path": str(self.path), "bytes": self.bytes, "sha256": self.sha256, "documents": self.documents}
 
 
-def read_documents(path: Path, record: FileRecord | None = None) -> Iterator[tuple[str, int]]:
-    """Yield ``(document, bytes consumed)`` from one file, updating ``record`` as it goes."""
+class Document(NamedTuple):
+    """One document, the input bytes it consumed, and where it came from (``file`` or ``file:line``)."""
+
+    text: str
+    nbytes: int
+    where: str
+
+
+def read_documents(path: Path, record: FileRecord | None = None) -> Iterator[Document]:
+    """Yield the documents of one file, updating ``record`` (size, sha256, count) as it goes."""
     record = record if record is not None else FileRecord(path)
     if path.suffix in JSONL_SUFFIXES:
         with open(path, "rb") as fh:
@@ -134,19 +142,19 @@ def read_documents(path: Path, record: FileRecord | None = None) -> Iterator[tup
                 if not line.strip():
                     continue
                 record.documents += 1
-                yield _jsonl_text(path, lineno, line), len(line)
+                yield Document(_jsonl_text(path, lineno, line), len(line), f"{path}:{lineno}")
         return
     data = path.read_bytes()
     record._sha.update(data)
     record.bytes += len(data)
     record.documents += 1
-    yield _decode(path, data), len(data)
+    yield Document(_decode(path, data), len(data), str(path))
 
 
 def iter_documents(path: Path) -> Iterator[str]:
     """Documents of one input file (see the module docstring for the rules)."""
-    for doc, _ in read_documents(path):
-        yield doc
+    for doc in read_documents(path):
+        yield doc.text
 
 
 def iter_corpus(files: Iterable[Path]) -> Iterator[str]:

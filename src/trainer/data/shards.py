@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from trainer.checkpoint.atomic import atomic_write_bytes
-from trainer.data.inputs import FileRecord, expand_inputs, read_documents
+from trainer.data.inputs import Document, FileRecord, expand_inputs, read_documents
 from trainer.data.progress import byte_progress
 from trainer.errors import AprError, PreflightError
 
@@ -130,6 +130,22 @@ def _check_out_dir(out: Path, overwrite: bool) -> None:
         path.unlink()
 
 
+def _refuse_unencodable(doc: Document, unencodable: bytes, tokenizer_dir: str | None) -> None:
+    """PreflightError (GATE-BPE-007) if ``doc`` holds a byte the tokenizer has no token for."""
+    data = doc.text.encode("utf-8")
+    hits = [(pos, b) for b in unencodable if (pos := data.find(bytes([b]))) >= 0]
+    if hits:
+        pos, byte = min(hits)
+        raise PreflightError(
+            "GATE-BPE-007",
+            f"{doc.where}: byte 0x{byte:02x} at byte offset {pos} of the document has no token in the "
+            f"tokenizer{' at ' + tokenizer_dir if tokenizer_dir else ''}; encoding would silently drop it "
+            f"(bytes without a token: {', '.join(f'0x{b:02x}' for b in unencodable)})",
+            fix="remove those control characters from the input, or use a tokenizer that covers all 256 bytes "
+                "(apr tokenize train)",
+        )
+
+
 def encode_corpus(
     tokenizer: Tokenizer | str | Path,
     inputs: Sequence[str | Path],
@@ -152,7 +168,7 @@ def encode_corpus(
     that spells a special token as ordinary bytes; ``control`` maps it to the
     special token's id (chat-formatted fine-tune data).
     """
-    from trainer.data.tokenizer import eos_token_id, require_vocab_size
+    from trainer.data.tokenizer import eos_token_id, is_byte_level, missing_byte_tokens, require_vocab_size
 
     if eos_policy not in EOS_POLICIES:
         raise PreflightError(
@@ -207,15 +223,19 @@ def encode_corpus(
         pending.clear()
         sources.clear()
 
+    # Bytes without a base token would be dropped silently by the tokenizer: refuse them instead.
+    unencodable = bytes(missing_byte_tokens(encoder)) if is_byte_level(encoder) else b""
     total_bytes = sum(p.stat().st_size for p in files)
     with byte_progress(progress, total_bytes, "encoding") as advance:
         for path in files:
             record = FileRecord(path)
             file_records.append(record)
-            for doc, consumed in read_documents(path, record):
-                pending.append(doc)
-                sources.append(str(path))
-                pending_bytes += consumed
+            for doc in read_documents(path, record):
+                if unencodable:
+                    _refuse_unencodable(doc, unencodable, tokenizer_dir)
+                pending.append(doc.text)
+                sources.append(doc.where)
+                pending_bytes += doc.nbytes
                 if pending_bytes >= _BATCH_BYTES:
                     emit()
                     advance(pending_bytes)

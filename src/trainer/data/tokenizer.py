@@ -54,9 +54,9 @@ def _iter_training_texts(files: Sequence[Path], advance: Callable[[int], None]) 
     from trainer.data.inputs import read_documents
 
     for path in files:
-        for doc, consumed in read_documents(path):
-            yield doc
-            advance(consumed)
+        for doc in read_documents(path):
+            yield doc.text
+            advance(doc.nbytes)
 
 
 def train_bpe(inputs: Iterable[str | Path], vocab_size: int, out_dir: str | Path, *,
@@ -202,6 +202,34 @@ def _tokenizer_json_ids(file: Path, *, added_only: bool) -> set[int]:
             f"pre-flight: {file} is not a valid tokenizer.json ({type(exc).__name__}: {exc})",
             fix="regenerate the tokenizer with `apr tokenize train`, or extract it from the checkpoint",
         ) from None
+
+
+def byte_to_unicode() -> dict[int, str]:
+    """GPT-2's byte -> printable char table, the alphabet of the ByteLevel pre-tokenizer."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    table = {b: chr(b) for b in printable}
+    extra = 0
+    for b in range(256):
+        if b not in table:
+            table[b] = chr(256 + extra)
+            extra += 1
+    return dict(sorted(table.items()))
+
+
+def is_byte_level(tokenizer: Tokenizer) -> bool:
+    """True when the tokenizer pre-tokenizes or decodes with ByteLevel (every byte is a base token)."""
+    return '"ByteLevel"' in tokenizer.to_str()
+
+
+def missing_byte_tokens(tokenizer: Tokenizer) -> list[int]:
+    """Bytes 0..255 whose ByteLevel base token is not in the vocab: text holding them cannot be encoded.
+
+    Empty for tokenizers trained here. Some published ones lack a few (SmolLM2 has no token for the
+    control bytes 0x04, 0x06, 0x13, 0x14, 0x16, 0x1d, nor for 0xc0, 0xc1, 0xf5-0xff) and then
+    silently DROP such characters while encoding; the corpus encoder refuses instead.
+    """
+    vocab = tokenizer.get_vocab(with_added_tokens=False)
+    return [b for b, ch in byte_to_unicode().items() if ch not in vocab]
 
 
 def eos_token_id(tokenizer: Tokenizer) -> int | None:

@@ -289,3 +289,40 @@ def test_special_token_spellings_become_control_ids_only_when_asked(tokenizer_di
     assert (as_text["special_tokens_in_text"], as_control["special_tokens_in_text"]) == ("text", "control")
     with pytest.raises(PreflightError, match="special-token mode"):
         encode_corpus(tokenizer_dir, [root], tmp_path / "bad", 100, "none", special_tokens="drop")
+
+
+def _tokenizer_without_byte(tmp_path: Path, missing: int) -> Path:
+    """A byte-level BPE whose vocab lacks one byte's base token (as SmolLM2's lacks 0x04)."""
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
+
+    from trainer.data.tokenizer import byte_to_unicode
+
+    chars = [ch for b, ch in byte_to_unicode().items() if b != missing]
+    tok = Tokenizer(models.BPE(vocab={ch: i for i, ch in enumerate(chars)}, merges=[]))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.add_special_tokens([AddedToken("<|endoftext|>", special=True)])
+    out = tmp_path / "gap-tok"
+    out.mkdir()
+    tok.save(str(out / "tokenizer.json"))
+    return out
+
+
+@pytest.mark.falsifies("GATE-BPE-007")
+def test_bytes_without_a_token_are_refused_not_dropped(tmp_path: Path) -> None:
+    tok_dir = _tokenizer_without_byte(tmp_path, 0x04)
+    tok = load_tokenizer(tok_dir)
+    assert tok.decode(tok.encode("a\x04b").ids) == "ab"  # what the tokenizer alone would do: drop it
+    f = tmp_path / "docs.jsonl"
+    f.write_text('{"text": "fine"}\n{"text": "ok\\u0004!"}\n', encoding="utf-8")
+    with pytest.raises(PreflightError) as err:
+        encode_corpus(tok_dir, [f], tmp_path / "ds", 100, "after")
+    message = str(err.value)
+    assert err.value.gate_id == "GATE-BPE-007" and f"{f}:2" in message
+    assert "byte 0x04 at byte offset 2" in message and "silently drop" in message
+    (tmp_path / "clean.txt").write_text("no control bytes here", encoding="utf-8")
+    manifest = encode_corpus(tok_dir, [tmp_path / "clean.txt"], tmp_path / "ok", 100, "after")
+    assert manifest["total_tokens"] == len(b"no control bytes here") + 1
+    from trainer.data.check import check_tokenizer
+
+    assert check_tokenizer(tok_dir)["missing_byte_tokens"] == [0x04]
