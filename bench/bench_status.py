@@ -66,6 +66,39 @@ def _ledger(root: Path) -> int:
     return len(results)
 
 
+def _breakdown(root: Path, repeat: int) -> list[tuple[str, float]]:
+    """Where one status computation spends its time, stage by stage, in this process."""
+    from pv.binding.resolve import Resolver
+    from pv.checks.policy import apply_policy
+    from pv.config import load_config
+    from pv.ledger import Ledger
+    from pv.status.collect import build_facts
+    from pv.status.export import to_json
+    from pv.status.ladder import compute_all
+    from pv.testindex.index import build_index
+    from pv.validate import validate_paths
+
+    stages: dict[str, list[float]] = {}
+
+    def timed(name: str, fn):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        out = fn()
+        stages.setdefault(name, []).append((time.perf_counter() - start) * 1000)
+        return out
+
+    config = load_config(root)
+    for _ in range(repeat):
+        run = timed("validate_paths (pv validate pipeline)", lambda: validate_paths([str(root / "contracts")], config))
+        index = timed("build_index (static test index, cached)", lambda: build_index(root))
+        kept = apply_policy(run.diagnostics, config).kept
+        resolver = Resolver(index, root)
+        facts = timed("build_facts (classify + resolve refs)", lambda: build_facts(run, kept, config, resolver))  # noqa: B023 (called at once)
+        ledger = timed("load ledger", lambda: Ledger.load(root / ".pv" / "results.json"))
+        statuses = timed("ladder (compute_all)", lambda: compute_all(facts, ledger, root))  # noqa: B023 (called at once)
+        timed("to_json + json.dumps", lambda: json.dumps(to_json(statuses), separators=(",", ":")))  # noqa: B023 (called at once)
+    return [(name, statistics.median(ms)) for name, ms in stages.items()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contracts", type=int, default=1000)
@@ -86,6 +119,7 @@ def main() -> None:
                                                       args.repeat)))
         rows.append(("pv report --html", _timed([py, "-m", "pv", "report", "--html", "out.html"], root,
                                                 args.repeat)))
+        breakdown = _breakdown(root, args.repeat)
         small = Path(tmp) / "small"
         generate(small, 10, 10, args.pytest_files)
         plain = _timed([py, "-m", "pytest", "-q", "-p", "no:cacheprovider"], small, args.repeat)
@@ -106,6 +140,12 @@ def main() -> None:
         f"| pytest -q --pv-record, same tests | {record:.0f} |",
         "",
         f"--pv-record overhead: {record / plain:.2f}x the plain run (measured side by side in this run).",
+        "",
+        "In-process breakdown of one `pv status` (warm test-index cache, median ms):",
+        "",
+        "| stage | median ms |",
+        "|---|---:|",
+        *[f"| {name} | {ms:.0f} |" for name, ms in breakdown],
         "",
     ]
     out = HERE / "results" / "status.md"
