@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -128,7 +129,8 @@ def main() -> None:
     lines = [
         "# pv status / report / --pv-record",
         "",
-        f"Shared 2-core machine, cold processes, median of {args.repeat} runs.",
+        f"Shared 2-core machine (load average {os.getloadavg()[0]:.1f} at the end: other engineers' jobs "
+        f"were running, so absolute times are inflated), cold processes, median of {args.repeat} runs.",
         "",
         f"Command: `python bench/bench_status.py --contracts {args.contracts} --files {args.files} "
         f"--pytest-files {args.pytest_files} --repeat {args.repeat}`",
