@@ -217,8 +217,17 @@ def byte_to_unicode() -> dict[int, str]:
 
 
 def is_byte_level(tokenizer: Tokenizer) -> bool:
-    """True when the tokenizer pre-tokenizes or decodes with ByteLevel (every byte is a base token)."""
-    return '"ByteLevel"' in tokenizer.to_str()
+    """True when the tokenizer's pre-tokenizer or decoder is (or contains) ByteLevel."""
+    data = json.loads(tokenizer.to_str())
+
+    def has_byte_level(node: object) -> bool:
+        if isinstance(node, dict):
+            return node.get("type") == "ByteLevel" or any(has_byte_level(v) for v in node.values())
+        if isinstance(node, list):
+            return any(has_byte_level(v) for v in node)
+        return False
+
+    return has_byte_level(data.get("pre_tokenizer")) or has_byte_level(data.get("decoder"))
 
 
 def missing_byte_tokens(tokenizer: Tokenizer) -> list[int]:

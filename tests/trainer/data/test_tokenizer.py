@@ -286,3 +286,14 @@ def test_contract_constants_match_code() -> None:
     assert c["manifest_schema"] == SCHEMA and c["normalization"] == "none"
     assert contract["version"] == contract["metadata"]["version"]
     assert contract["metadata"]["changelog"][-1].startswith(contract["version"] + " ")
+
+
+def test_byte_level_detection_reads_the_pipeline_not_the_vocab(tokenizer_dir: Path) -> None:
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    from trainer.data.tokenizer import is_byte_level
+
+    assert is_byte_level(load_tokenizer(tokenizer_dir))
+    plain = Tokenizer(models.BPE(vocab={"ByteLevel": 0, "a": 1}, merges=[]))
+    plain.pre_tokenizer = pre_tokenizers.Whitespace()
+    assert not is_byte_level(plain)  # a token spelled "ByteLevel" is not a ByteLevel pipeline
