@@ -60,6 +60,10 @@ class FailureAnalyzer:
         if key in self._memo:
             return self._memo[key]
         self._memo[key] = False  # cycle guard: a recursive helper proves nothing by itself
+        for stmt in func.body:  # the common case: a top-level assert, found without walking the tree
+            if (isinstance(stmt, ast.Assert) and not _truthy_constant(stmt.test)) or isinstance(stmt, ast.Raise):
+                self._memo[key] = True
+                return True
         result = False
         for node in ast.walk(ast.Module(body=func.body, type_ignores=[])):
             if (isinstance(node, ast.Assert) and not _truthy_constant(node.test)) or isinstance(node, ast.Raise):
