@@ -44,6 +44,7 @@ def test_resume_is_bit_identical_to_uninterrupted_run(tmp_path: Path, data: tupl
     interrupted = json.loads((cut / "result.json").read_text())
     assert (interrupted["status"], interrupted["gate_id"]) == ("ABORTED", "INTERRUPTED")
     assert interrupted["steps_completed"] == 5 and interrupted["epochs_completed"] == 2
+    assert "continues from epoch 2" in interrupted["detail"]
     assert len(read_jsonl(cut / "train.jsonl")) == 5
 
     rc = main(argv(ds, tok, cut, "--resume", **ARGS))  # the same command line plus --resume

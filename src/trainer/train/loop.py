@@ -287,18 +287,30 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
             f"{exc.gate_id}: ")
     except KeyboardInterrupt:
         result.status, result.gate_id = "ABORTED", "INTERRUPTED"
-        result.detail = (f"interrupted at step {state.step}; `--resume` continues from epoch "
-                         f"{state.epochs_completed} (the last checkpoint)")
-        _finish(result, state, patience, reader.cycles, wall_before, session_start, run_dir, opts, metrics)
+        committed = _committed_epoch(run_dir)
+        result.detail = f"interrupted at step {state.step}; " + (
+            f"`--resume` continues from epoch {committed} (the last committed checkpoint)" if committed is not None
+            else "no checkpoint was committed yet: start again")
+        _finish(result, state, reader.cycles, wall_before, session_start, run_dir, opts, metrics)
         raise
     finally:
         if progress is not None:
             progress.close()
-    _finish(result, state, patience, reader.cycles, wall_before, session_start, run_dir, opts, metrics)
+    _finish(result, state, reader.cycles, wall_before, session_start, run_dir, opts, metrics)
     return result
 
 
-def _finish(result: RunResult, state: LoopState, patience: gates.Patience, cycles: int, wall_before: float,
+def _committed_epoch(run_dir: Path) -> int | None:
+    """The epoch ckpt/resume.json commits to (what --resume will continue from), if any."""
+    from trainer.train.state import RESUME_NAME
+
+    try:
+        return int(json.loads((run_dir / "ckpt" / RESUME_NAME).read_text(encoding="utf-8"))["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _finish(result: RunResult, state: LoopState, cycles: int, wall_before: float,
             session_start: float, run_dir: Path, opts: TrainOptions, metrics: MetricsLog) -> None:
     """Fill the result from the loop state, write result.json and loss.png."""
     from trainer.train.plot import plot_losses
