@@ -87,13 +87,15 @@ def _run_fresh(args: argparse.Namespace, config, paths: list[str], cache) -> int
     except PytestConfigError as exc:
         err(f"pv lint: {exc}\n")
         return exitcodes.NOTHING_CHECKED
-    validation = ctx.validation
-    diags = result.diagnostics
     if args.update_baseline:
-        written, message = update_baseline(Path(args.baseline), diags, force=args.force)
+        written, message = update_baseline(Path(args.baseline), result.diagnostics, force=args.force)
         err(f"pv lint: {message}\n")
         if not written:
             return exitcodes.NOTHING_CHECKED
+        # Report the run as CI will see it from now on: against the baseline just written.
+        result, ctx = lint(paths, config, options, load_baseline(Path(args.baseline)))
+    validation = ctx.validation
+    diags = result.diagnostics
     if validation.nothing_checked or validation.usage_problems or result.vacuous:
         code = exitcodes.NOTHING_CHECKED
     elif result.failed:
