@@ -192,13 +192,18 @@ def checks_of(contracts: Iterable[ContractFacts]) -> dict[str, CheckLike | None]
     return {f.id: f.check for c in contracts for f in c.falsifiers}
 
 
+# The note of a bound test with no recorded result. The status gate treats it as
+# unmeasurable (not as an overclaim) when no results ledger exists at all.
+NEVER_RUN_NOTE = "never run (no recorded result; run `pv run`)"
+
+
 def _judge_tests(node_ids: Iterable[str], ledger: Ledger, root: Path, cache: dict[str, str | None],
                  ) -> list[TestState]:
     states: list[TestState] = []
     for nid in node_ids:
         results = ledger.lookup(nid)
         if not results:
-            states.append(TestState(nid, None, False, "never run (no recorded result; run `pv run`)"))
+            states.append(TestState(nid, None, False, NEVER_RUN_NOTE))
             continue
         bad = [r for r in results if not r.passed]
         if bad:

@@ -217,3 +217,23 @@ def test_evidence_gate_places_refutations_at_the_citing_falsifier(project: Proje
             "recorded for it (it lists FALSIFY-DEMO-003)") in lint.stdout
     assert ("contracts/demo.yaml:17:5: PV-EVID-008 evidence/bad-run: FALSIFY-DEMO-003: val_loss = 10.25: "
             "`val_loss < 9.38` does not hold") in lint.stdout
+
+
+def test_status_gate_without_ledger_counts_unmeasured_claims_as_unverified(project: Project) -> None:
+    # A fresh clone: nothing recorded. FUNCTIONAL rests only on "passed in a recorded run",
+    # which cannot be measured here, so the gate names the claim unverified instead of failing it...
+    setup(project)
+    assert not (project.root / ".pv/results.json").exists()
+    lint = project.pv("lint")
+    assert "1 unverified: no results ledger at .pv/results.json" in lint.stdout, lint.stdout
+    assert "PV-STAT-001" not in lint.stdout
+    # ...while a structural overclaim (a bound test that does not exist) is still an error.
+    project.write("tests/test_demo.py", TESTS.format(product=6).replace("def test_multiplies", "def test_times"))
+    lint = project.pv("lint")
+    assert lint.returncode == 1
+    assert "PV-STAT-001 declared FUNCTIONAL but computed DRAFT" in lint.stdout
+    # Once a run is recorded, the same claim is checked for real.
+    project.write("tests/test_demo.py", TESTS.format(product=7))
+    project.pv("run")
+    lint = project.pv("lint")
+    assert "PV-STAT-001 declared FUNCTIONAL but computed PARTIAL_ALGORITHM_LEVEL" in lint.stdout

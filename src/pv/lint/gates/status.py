@@ -4,6 +4,13 @@ Status is computed from recorded test runs (the results ledger,
 ``.pv/results.json``) and verified evidence packs by the ladder in
 pv.status.ladder (docs/status.md); the finding says why the declared rung is
 not reached. No contract declaring a status: SKIP, never PASS.
+
+Without a results ledger (a fresh clone, a pre-commit run) no test has a
+recorded outcome, so "never run" cannot tell an overclaim from a claim nobody
+has measured here: those claims are counted as *unverified* and named in the
+summary, while every other blocker (a LIVE-PENDING ship-blocker, a dangling
+reference, a pack that does not verify) is still an error. CI records the
+ledger (``pytest --pv-record``) before it lints, so there every claim is checked.
 """
 
 from __future__ import annotations
@@ -19,10 +26,11 @@ def run(ctx: LintContext) -> GateOutcome:
     from pv.diagnostics import Diagnostic, Severity
     from pv.ledger import DEFAULT_LEDGER, Ledger, LedgerError
     from pv.status import codes
-    from pv.status.ladder import compute
+    from pv.status.ladder import NEVER_RUN_NOTE, compute
     from pv.status.lint_inputs import book_for, facts_for
 
     ledger_path = ctx.root / DEFAULT_LEDGER
+    ledger_present = ledger_path.exists()
     try:
         ledger = Ledger.load(ledger_path)
     except LedgerError as exc:
@@ -33,6 +41,7 @@ def run(ctx: LintContext) -> GateOutcome:
     book = book_for(ctx)
     cache: dict = {}
     diags: list[Diagnostic] = []
+    unverified: list[str] = []
     for contract in declared:
         st = compute(contract, ledger, book, ctx.root, cache)
         if not st.overclaims:
@@ -42,6 +51,11 @@ def run(ctx: LintContext) -> GateOutcome:
         # The reasons the declared rung is missed: blockers of every rung up to it.
         reasons = [r for rung, items in st.blockers.items() if st.computed is None or rung > st.computed
                    if rung <= target for r in items]
+        if not ledger_present:
+            reasons = [r for r in reasons if NEVER_RUN_NOTE not in r]
+            if not reasons:
+                unverified.append(contract.path.name)
+                continue
         shown = "; ".join(reasons[:3]) + (f" (+{len(reasons) - 3} more, see `pv status -v`)" if len(reasons) > 3 else "")
         code = codes.INVALID if st.computed is None else codes.OVERCLAIM
         diags.append(Diagnostic(
@@ -50,10 +64,15 @@ def run(ctx: LintContext) -> GateOutcome:
             contract.path.as_posix(), contract.declared_line, contract.declared_col,
             hint="run the bound tests (`pv run`), record evidence (`pv evidence record`), or lower the status",
             data={"declared": target.name, "computed": st.computed_name}))
+    summary = (f"{len(declared)} declared status(es) checked; {len(diags)} above the computed status"
+               if declared else "no contract declares a status")
+    if unverified:
+        summary += (f"; {len(unverified)} unverified: no results ledger at {DEFAULT_LEDGER.as_posix()}"
+                    " (run `pv run` or `pytest --pv-record` to check them)")
     return GateOutcome(
         diagnostics=diags,
         measured=len(declared),
-        summary=(f"{len(declared)} declared status(es) checked; {len(diags)} above the computed status"
-                 if declared else "no contract declares a status"),
-        counts={"declared": len(declared), "overclaiming": len(diags)},
+        summary=summary,
+        counts={"declared": len(declared), "overclaiming": len(diags), "unverified": len(unverified),
+                "ledger": ledger_present},
     )
