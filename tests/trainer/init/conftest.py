@@ -60,13 +60,12 @@ def smollm2(smollm2_gguf: Path):
 
 
 @pytest.fixture(scope="session")
-def smollm2_tokenizer(smollm2, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def smollm2_tokenizer(smollm2_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """SmolLM2's tokenizer extracted once (`apr convert GGUF OUT --to tokenizer`)."""
     from trainer.checkpoint.convert import convert
 
-    _model, spec, _report = smollm2
     out = tmp_path_factory.mktemp("smollm2-tok") / "tok"
-    convert(spec.path, out, to="tokenizer")
+    convert(smollm2_gguf, out, to="tokenizer")
     return out
 
 
