@@ -153,9 +153,7 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
     reader = report.reader
     assert reader is not None
     run_dir = Path(opts.run_dir)
-    (run_dir / "ckpt").mkdir(parents=True, exist_ok=True)
-    if not opts.resume:
-        write_run_file(run_dir, opts, report)
+    run_dir.mkdir(parents=True, exist_ok=True)
     device = torch.device(report.device.name)
 
     torch.manual_seed(opts.seed)
@@ -210,6 +208,7 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
                 gates.check_initial_baseline(val0, config.vocab_size)
             gates.check_non_divergence(0, state.val_loss_history, regime=regime, vocab_size=config.vocab_size)
             patience.update(0, val0)
+            write_run_file(run_dir, opts, report)  # with the first checkpoint: from here on --resume works
             checkpoint(0, {"train_loss": None, "val_loss": val0, "train_ppl": None, "val_ppl": safe_exp(val0),
                            "wall_seconds": 0.0, "tokens_seen": 0, "grad_norm_max": None, "lr": None})
         result.initial_val_loss = state.initial_val_loss
