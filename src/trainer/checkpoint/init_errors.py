@@ -9,8 +9,6 @@ except population errors, which by definition need the built model.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from trainer.errors import PreflightError
 
 INIT_MISSING = "FALSIFY-APR-PRETRAIN-INIT-003"
@@ -31,11 +29,6 @@ ARCH_FAMILY = "FALSIFY-INIT-ARCH-MATCH-001"
 
 class InitError(PreflightError):
     """A refusal on the init path: one line naming the falsifier, the file and the fix."""
-
-
-def fmt_path(path: Path | str) -> str:
-    """Paths are shown as given (relative stays relative), so messages match what users typed."""
-    return str(path)
 
 
 def show_bytes(data: bytes) -> str:

@@ -175,3 +175,14 @@ def test_pretrain_init_writes_apr_v2_checkpoints_per_epoch(tmp_path: Path) -> No
         assert p.read_bytes()[:4] == b"APR\x00", p
     result = json.loads((run / "result.json").read_text())
     assert result["steps_completed"] == 4 and result["init"] == str(init)
+    # Our own checkpoint goes back through the init path (what `apr generate --model` does).
+    from trainer.checkpoint.apr import load_apr
+    from trainer.generate import generate_ids, load_model
+
+    model, spec = load_model(ckpts[-1])
+    assert spec.format == "apr" and spec.config.hidden_size == cfg.hidden_size
+    saved = load_apr(ckpts[-1]).tensors
+    for name, p in model.named_parameters():
+        assert torch.equal(p.detach(), saved[name]), name
+    assert not torch.equal(saved["model.norm.weight"], random_state(cfg, seed=6)["model.norm.weight"])  # trained
+    assert len(generate_ids(model, [1, 2, 3], max_new_tokens=3)) == 3
