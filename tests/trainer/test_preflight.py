@@ -244,3 +244,17 @@ def test_preflight_checks_val_shard_token_range_too(tmp_path: Path, data: tuple[
     val = write_shards(tmp_path / "val", bad)
     line = _refused(capsys, argv(ds, tok, tmp_path / "run", "--val-shard", str(val)), "GATE-PREFLIGHT-TOKEN-RANGE")
     assert "token id 263 >= model vocab_size 256" in line and str(val) in line
+
+
+@pytest.mark.falsifies("GATE-TRAIN-005", "INV-TRAIN-005")
+def test_preflight_refuses_finetune_without_init_when_ln_v_exceeds_cap(tmp_path: Path, data: tuple[Path, Path],
+                                                                       no_model: None,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    ds, _ = data
+    tok = write_vocab(tmp_path / "tok30k", 30000)  # ln 30000 = 10.31 > 10.0
+    line = _refused(capsys, argv(ds, tok, tmp_path / "run", mode="finetune", vocab_size=30000),
+                    "GATE-TRAIN-005")
+    assert "ln(30000) = 10.31 > the finetune epoch-0 cap 10.0" in line and "--mode from-scratch" in line
+    # Below the cap the regime is allowed (a tiny vocab's random init scores ln 256 = 5.5).
+    report = preflight.run_preflight(_opts(ds, data[1], tmp_path / "ok", mode="finetune"))
+    assert report.model_config.vocab_size == VOCAB

@@ -8,6 +8,7 @@ beyond asking whether it exists):
 3. architecture: the preset (``--model``/``--vocab-size``) or, with ``--init``,
    ``inspect_init`` (FALSIFY-APR-PRETRAIN-INIT-003/004/005, ARCH-007, INIT-ARCH-MATCH-001)
 4. ``GATE-ARCH-370M-011``   tokenizer vocab == model vocab (``<=`` under ``--init``: RELAXED)
+   ``GATE-TRAIN-005``       decided early: --mode finetune without --init when ln V > 10 (certain abort)
 5. ``GATE-DATA-001``        the dataset (and ``--val-shard``) exists and holds tokens
 6. ``GATE-PREFLIGHT-TOKEN-RANGE`` (INV-PRETOK-001) no token id >= the model vocab, never clamped
 7. ``GATE-PREFLIGHT-SEQ``   seq_length <= the model's max positions
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from trainer.errors import PreflightError
 from trainer.train.device import ResolvedDevice, resolve_device
-from trainer.train.options import TrainOptions
+from trainer.train.options import FINETUNE_EPOCH0_CAP, TrainOptions
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from trainer.config import ModelConfig
@@ -145,6 +146,21 @@ def check_seq_length(seq_length: int, max_positions: int, model: str) -> None:
         )
 
 
+def check_regime(mode: str, vocab_size: int, *, has_init: bool) -> None:
+    """GATE-TRAIN-005 decided early: fine-tune caps the step-0 val_loss at 10.0, and a randomly
+    initialised model scores about ln V there, so with ln V > 10 (V > 22026) the run would abort
+    after building the model and evaluating it. Refuse before spending that compute.
+    """
+    ln_v = math.log(vocab_size)
+    if mode == "finetune" and not has_init and ln_v > FINETUNE_EPOCH0_CAP:
+        raise PreflightError(
+            "GATE-TRAIN-005",
+            f"--mode finetune without --init would fire at step 0: a randomly initialised model scores about "
+            f"ln({vocab_size}) = {ln_v:.2f} > the finetune epoch-0 cap {FINETUNE_EPOCH0_CAP}",
+            fix="pass --mode from-scratch to train from random weights, or --init a pretrained checkpoint",
+        )
+
+
 def check_corpus_budget(
     *, planned_batches: int, batches_per_pass: int, batch_tokens: int, allow_cycle: bool
 ) -> tuple[float, str | None]:
@@ -236,6 +252,7 @@ def run_preflight(opts: TrainOptions) -> PreflightReport:
     model_desc = str(opts.init) if spec is not None else f"preset {config.name}"
     check_vocab(tok_vocab, config.vocab_size, relaxed=spec is not None, tokenizer=str(opts.tokenizer),
                 model=model_desc)
+    check_regime(opts.mode, config.vocab_size, has_init=spec is not None)
     shards = ShardSet.open(opts.dataset)
     val_shards = ShardSet.open(opts.val_shard) if opts.val_shard is not None else None
     max_id = shards.max_token_id()
