@@ -6,11 +6,11 @@ with other jobs hits every variant alike; the reported number per variant is the
 median over repetitions of the mean step time within a repetition.
 
 Peak memory is measured separately, one fresh subprocess per variant: the
-process's peak resident set size (``resource.getrusage(RUSAGE_SELF).ru_maxrss``)
-after the timed steps, minus the peak before the first step (imports, model,
-weights, batch already resident). The delta is the memory a training step
+process's peak resident set during the steps (VmHWM after a reset), minus the
+resident set before the first step (imports, model, weights, batch already
+resident). The delta is the memory a training step
 needs on top of the model: activations, gradients, optimizer state, allocator
-slack. tracemalloc cannot see torch's allocations, hence RSS.
+slack. tracemalloc cannot see torch's allocations, hence RSS (VmHWM; see memory_child).
 
     .venv/bin/python bench/bench_train_step.py                  # ~15M params, seq 256, batch 8
     .venv/bin/python bench/bench_train_step.py --compile        # also time torch.compile (compile time apart)
@@ -24,7 +24,6 @@ import json
 import math
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -159,18 +158,33 @@ def time_variants(args: argparse.Namespace, config: ModelConfig) -> dict[str, di
     return info
 
 
+def _vm_kib(field: str) -> int:
+    """A /proc/self/status field in KiB (VmRSS: now, VmHWM: peak since exec or the last reset)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"/proc/self/status has no {field}")
+
+
 def memory_child(args: argparse.Namespace, config: ModelConfig, variant: str) -> dict[str, float]:
-    """Runs in a fresh subprocess: RSS peak before vs after the training steps (KiB on Linux)."""
+    """Runs in a fresh subprocess (Linux): resident memory before vs peak during the training steps.
+
+    ``ru_maxrss`` is useless here: Linux carries it across fork+exec, so a child
+    reports its parent's peak. VmHWM belongs to the new address space, and
+    writing "5" to /proc/self/clear_refs resets it to the current RSS, so the
+    peak after the reset is the peak of the training steps alone.
+    """
     x, y = batch(config, args.batch, args.seq, args.seed)
     step, _ = build(variant, config, args.seed)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = _vm_kib("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")
     for _ in range(max(args.warmup, 1) + 2):
         step(x, y)
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _vm_kib("VmHWM")
     return {
         "rss_before_mib": before / 1024,
-        "rss_peak_mib": after / 1024,
-        "step_delta_mib": (after - before) / 1024,
+        "rss_peak_mib": peak / 1024,
+        "step_delta_mib": (peak - before) / 1024,
     }
 
 
@@ -202,9 +216,11 @@ def report(args: argparse.Namespace, config: ModelConfig, timing: dict, memory: 
         "- Clocks: wall time (`perf_counter`) is what a user waits; CPU time (`process_time`, all threads of "
         "the process) is the work done, which stays comparable when other jobs steal the cores. Ratios > 1 mean "
         "faster than `hf`.",
-        "- Peak memory: fresh subprocess per variant; `ru_maxrss` after the steps (peak RSS) and its increase "
-        "over the peak before the first step (model and batch already resident) = what training needs on top "
-        "of the model.",
+        "- Peak memory: fresh subprocess per variant (Linux); peak resident set (`VmHWM`, reset through "
+        "`/proc/self/clear_refs` just before the first step) during warm-up + 2 steps, and its increase over the "
+        "resident set before the first step (imports, model, batch already resident) = what training needs on "
+        "top of the model: activations, gradients, AdamW state, allocator slack. (`ru_maxrss` is not used: "
+        "Linux carries it across fork+exec.)",
         "",
         "| variant | median wall/step (s) | min..max wall (s) | tokens/s (wall) | wall vs hf "
         "| median CPU/step (s) | min..max CPU (s) | CPU vs hf | first step (s) | peak RSS (MiB) | step delta (MiB) |",
