@@ -29,6 +29,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import gc
+
+    # A lint run allocates many small objects that all live until it ends; the cyclic collector
+    # would rescan them over and over (a third of a cold run on 1,000 contracts). Off for the run.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(args)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 

@@ -18,7 +18,6 @@ from pv.testindex import cache
 from pv.testindex.discover import discover
 from pv.testindex.model import FileScan, TestFunction
 from pv.testindex.pyconfig import PytestConfig, load_pytest_config
-from pv.testindex.scan import scan_source
 
 
 @dataclass(slots=True)
@@ -106,6 +105,8 @@ def build_index(root: Path, *, use_cache: bool = True, config: PytestConfig | No
                 continue
             except (KeyError, IndexError, TypeError, ValueError):
                 pass  # a damaged entry is just rescanned
+        from pv.testindex.scan import scan_source  # only on a miss: a warm run never imports the scanner
+
         scans[rel] = scan_source(rel, data, cfg)
         stats.cache_misses += 1
     if use_cache and (stats.cache_misses or len(cached) != len(scans)):
