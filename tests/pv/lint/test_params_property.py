@@ -40,6 +40,9 @@ def test_static_ids_match_pytest_idmaker(nargs: int, data: st.DataObject) -> Non
     ids = data.draw(st.none() | st.lists(st.none() | st.text(min_size=1, max_size=10), min_size=len(rows),
                                          max_size=len(rows)))
     values = ", ".join(repr(row[0]) if nargs == 1 else repr(row) for row in rows)
+    # What the source text evaluates to (repr does not round-trip every value, e.g. complex(-0.0, 0)).
+    evaluated = ast.literal_eval(f"[{values}]")
+    rows = [(v,) if nargs == 1 else tuple(v) for v in evaluated]
     source = f"pytest.mark.parametrize({','.join(argnames)!r}, [{values}], ids={ids!r})"
     call = ast.parse(source, mode="eval").body
     assert isinstance(call, ast.Call)
