@@ -94,13 +94,19 @@ def _run_fresh(args: argparse.Namespace, config, paths: list[str], cache) -> int
         except BaselineError as exc:
             err(f"pv lint: {exc}\n")
             return exitcodes.NOTHING_CHECKED
+    from pv.testindex.prefetch import join, start
+
+    # The index is built on the second core while this process imports the schema and validates.
+    prefetch = start(config.root) if not args.no_cache else None
     options = LintOptions(strict=args.strict, strict_test_binding=args.strict_test_binding, collect=args.collect,
                           use_cache=not args.no_cache, explicit_paths=bool(args.paths))
     try:
-        result, ctx = lint(paths, config, options, baseline)
+        result, ctx = lint(paths, config, options, baseline, prefetch)
     except PytestConfigError as exc:
         err(f"pv lint: {exc}\n")
         return exitcodes.NOTHING_CHECKED
+    finally:
+        join(prefetch)
     if args.update_baseline:
         written, message = update_baseline(Path(args.baseline), result.diagnostics, force=args.force)
         err(f"pv lint: {message}\n")

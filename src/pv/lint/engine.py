@@ -63,12 +63,15 @@ def lint(
     config: PvConfig,
     options: LintOptions,
     baseline: Baseline | None = None,
+    prefetch: int | None = None,
 ) -> tuple[LintRun, LintContext]:
+    """Run every gate. ``prefetch``: a child already building the index (pv.testindex.prefetch.start)."""
     from pv.checks.policy import matches
     from pv.testindex.prefetch import join, start
     from pv.validate import validate_paths
 
-    prefetch = start(config.root) if options.use_cache else None  # index on the other core meanwhile
+    if prefetch is None and options.use_cache:
+        prefetch = start(config.root)  # the index is built on the other core meanwhile
     started = time.perf_counter()
     validation = validate_paths(list(paths), config)
     ctx = LintContext(paths=list(paths), config=config, options=options, validation=validation)
