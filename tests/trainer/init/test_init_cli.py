@@ -186,3 +186,39 @@ def test_pretrain_init_writes_apr_v2_checkpoints_per_epoch(tmp_path: Path) -> No
         assert torch.equal(p.detach(), saved[name]), name
     assert not torch.equal(saved["model.norm.weight"], random_state(cfg, seed=6)["model.norm.weight"])  # trained
     assert len(generate_ids(model, [1, 2, 3], max_new_tokens=3)) == 3
+
+
+def test_generate_convert_inspect_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One-line refusals with their IDs: no tokenizer, existing destination, GGUF output, broken file."""
+    cfg = llama_micro()
+    d = write_hf_dir(tmp_path / "hf", cfg, random_state(cfg))
+    assert main(["generate", "--model", str(d), "--prompt", "x"]) == 2
+    assert "APR-GENERATE-TOKENIZER" in capsys.readouterr().err
+    (tmp_path / "out.apr").write_bytes(b"keep me")
+    assert main(["convert", str(d), str(tmp_path / "out.apr"), "--to", "apr"]) == 2
+    assert "APR-CONVERT-OUT" in capsys.readouterr().err and (tmp_path / "out.apr").read_bytes() == b"keep me"
+    with pytest.raises(SystemExit) as exc:
+        main(["convert", str(d), str(tmp_path / "x.gguf"), "--to", "gguf"])
+    assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err
+    bad = tmp_path / "model.safetensors"
+    bad.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{}")
+    assert main(["inspect", str(bad)]) == 3
+    err = capsys.readouterr().err
+    assert "FALSIFY-APR-PRETRAIN-INIT-004" in err and "config.json" in err and "Traceback" not in err
+
+
+def test_convert_hf_to_apr_and_back_is_exact(tmp_path: Path) -> None:
+    """Tiny Qwen2 (biases) through apr convert both ways: tensors and config unchanged."""
+    from trainer.checkpoint.apr import load_apr
+    from trainer.checkpoint.init import inspect_init
+
+    q = qwen2_micro()
+    tensors = random_state(q, seed=12)
+    d = write_hf_dir(tmp_path / "hf", q, tensors)
+    assert main(["convert", str(d), str(tmp_path / "q.apr"), "--to", "apr"]) == 0
+    assert main(["convert", str(tmp_path / "q.apr"), str(tmp_path / "back"), "--to", "hf"]) == 0
+    saved = load_apr(tmp_path / "q.apr").tensors
+    spec = inspect_init(tmp_path / "back")
+    assert spec.config.to_hf_config() == q.to_hf_config()
+    for name, t in tensors.items():
+        assert torch.equal(saved[name], t) and torch.equal(spec.reader.load_tensor(name), t), name
