@@ -22,7 +22,6 @@ import argparse
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -266,6 +265,8 @@ class RunCache:
             entries.pop(next(iter(entries)))
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # only when writing: it pulls in shutil, bz2, lzma
+
             fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".lint-runs-", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"format": FORMAT, "entries": entries}, handle)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from pv.testindex.model import FileScan
@@ -61,6 +60,8 @@ def save(root: Path, config_key: str, scans: dict[str, FileScan]) -> None:
         gitignore = target.parent.parent / ".gitignore"
         if not gitignore.exists():
             gitignore.write_text("# pv's cache and ledgers; safe to delete\ncache/\n", encoding="utf-8")
+        import tempfile  # only when writing: it pulls in shutil, bz2, lzma
+
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".testindex-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(payload, handle, separators=(",", ":"))
