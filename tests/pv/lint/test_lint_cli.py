@@ -240,3 +240,22 @@ def test_run_cache_key_covers_evidence_ledger_and_git_head(tmp_path: Path) -> No
     one = key()
     subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "two"], cwd=root, check=True, env=env)
     assert key() != one  # a new HEAD (gates compare against it)
+
+
+def test_paths_are_exact_and_stay_inside_the_root(tmp_path: Path, run_lint) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "test_escape.py").write_text("def test_x():\n    assert 1 == 1\n", encoding="utf-8")
+    root = _project(tmp_path / "p", [
+        ("FALSIFY-A-001", "./tests/test_a.py::test_ok"),
+        ("FALSIFY-A-002", "/etc/test_x.py::test_x"),
+        ("FALSIFY-A-003", "tests/link/test_escape.py::test_x"),
+        ("FALSIFY-A-004", "pv validate ../elsewhere"),
+    ])
+    (root / "tests" / "link").symlink_to(outside, target_is_directory=True)
+    doc = json.loads(run_lint(root, "--format", "json").out)
+    codes = {d["data"]["falsifier"]: d["code"] for d in doc["diagnostics"] if d["code"].startswith("PV-BIND")}
+    assert codes == {"FALSIFY-A-001": "PV-BIND-020", "FALSIFY-A-002": "PV-BIND-016",
+                     "FALSIFY-A-003": "PV-BIND-016", "FALSIFY-A-004": "PV-BIND-016"}
+    hint = next(d["hint"] for d in doc["diagnostics"] if d["code"] == "PV-BIND-020")
+    assert hint == "write 'tests/test_a.py::test_ok'"
