@@ -250,3 +250,29 @@ def test_syntax_error_is_recorded_not_raised(tmp_path: Path) -> None:
     (tmp_path / "test_broken.py").write_text("def test_x(:\n", encoding="utf-8")
     scan = build_index(tmp_path, use_cache=False).file("test_broken.py")
     assert scan is not None and scan.error is not None and scan.error.startswith("line 1")
+
+
+@pytest.mark.slow
+def test_k_selection_equals_pytest(binding_project: Path) -> None:
+    import subprocess
+    import sys
+
+    from pv.testindex.index import item_keywords
+    from pv.testindex.kexpr import compile_k, keyword_matcher
+
+    index = build_index(binding_project, use_cache=False)
+    expressions = ["loss", "TestTrainer", "test_core.py and not shared", "stacked and small", "falsifies",
+                   "skip", "sub", "LEGACY or nested", "wide or 2-f32"]
+    for expr in expressions:
+        predicate = compile_k(expr)
+        ours = {
+            f.base_nodeid if p is None else f"{f.base_nodeid}[{p}]"
+            for f in index.functions() if f.params_undecidable is None
+            for p in (list(f.params) if f.params else [None])
+            if predicate(keyword_matcher(item_keywords(f, p)))
+        }
+        proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                               "-k", expr], cwd=binding_project, capture_output=True, text=True, check=False)
+        theirs = {line for line in proc.stdout.splitlines() if "::" in line and not line.startswith(" ")}
+        theirs = {n for n in theirs if "test_runtime_param" not in n}  # undecidable statically
+        assert ours == theirs, (expr, sorted(ours ^ theirs))
