@@ -78,7 +78,6 @@ class LintContext:
     options: LintOptions
     validation: ValidationRun
     shared: dict[str, Any] = field(default_factory=dict)
-    probes: dict[str, bool] = field(default_factory=dict)  # paths whose existence a result depends on
 
     @property
     def root(self) -> Path:
