@@ -66,7 +66,7 @@ def lint(
     prefetch: int | None = None,
 ) -> tuple[LintRun, LintContext]:
     """Run every gate. ``prefetch``: a child already building the index (pv.testindex.prefetch.start)."""
-    from pv.checks.policy import matches
+    from pv.checks.policy import apply_policy
     from pv.testindex.prefetch import join, start
     from pv.validate import validate_paths
 
@@ -86,30 +86,25 @@ def lint(
     finally:
         join(ctx.shared.pop("index_prefetch", None))  # never leave the prefetch child behind
 
-    used: set[int] = set()
+    used: set[int] = set()  # id() of every suppression that matched something, in any gate
     suppressed = 0
     baselined = 0
     results: list[GateResult] = []
     prepared: list[tuple[str, int, GateOutcome, float, list[Diagnostic]]] = []
     for name, order, outcome, ms in raw:
-        kept: list[Diagnostic] = []
-        for d in outcome.diagnostics:
-            if d.code in config.severity:
-                d = d.with_severity(config.severity[d.code])
-            hit = next((i for i, s in enumerate(config.suppress) if matches(s, d)), None)
-            if hit is not None:
-                used.add(hit)
-                suppressed += 1
-                continue
-            kept.append(replace(d, data={**d.data, "gate": name}))
+        policy = apply_policy(outcome.diagnostics, config)  # the same severity/suppression rules as pv validate
+        used.update(id(s) for _, s in policy.suppressed)
+        suppressed += len(policy.suppressed)
+        kept = [replace(d, data={**d.data, "gate": name}) for d in policy.kept]
         prepared.append((name, order, outcome, ms, kept))
+    first_gate = prepared[0][0] if prepared else "schema"
     stale = []
-    for i, s in enumerate(config.suppress):
-        if i not in used:
+    for s in config.suppress:
+        if id(s) not in used:
             path, line, col = _suppression_position(config, s)
             stale.append(Diagnostic(lint_codes.STALE_SUPPRESSION, Severity.WARNING,
                                     f"{s.describe()} matches no finding", path, line, col,
-                                    hint="delete this suppression", data={"gate": prepared[0][0]}))
+                                    hint="delete this suppression", data={"gate": first_gate}))
     if stale and prepared:
         prepared[0][4].extend(stale)
     for name, order, outcome, ms, kept in prepared:
