@@ -89,7 +89,8 @@ def _read_ini(path: Path, section: str) -> dict[str, object] | None:
     try:
         parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
     except (configparser.Error, UnicodeDecodeError) as exc:
-        raise PytestConfigError(f"{path}: cannot read pytest settings: {exc}") from None
+        detail = " ".join(str(exc).split())  # configparser messages span lines; findings are one line
+        raise PytestConfigError(f"{path}: cannot read pytest settings: {detail}; fix the file") from None
     if not parser.has_section(section):
         return None
     return dict(parser.items(section))
@@ -107,7 +108,7 @@ def load_pytest_config(rootdir: Path) -> PytestConfig:
         try:
             data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise PytestConfigError(f"{pyproject}: not valid TOML: {exc}") from None
+            raise PytestConfigError(f"{pyproject}: not valid TOML: {exc}; fix the file") from None
         tool = data.get("tool", {}).get("pytest")
         if isinstance(tool, dict):
             ini_options = tool.get("ini_options")
