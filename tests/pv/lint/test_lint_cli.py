@@ -259,3 +259,12 @@ def test_paths_are_exact_and_stay_inside_the_root(tmp_path: Path, run_lint) -> N
                      "FALSIFY-A-003": "PV-BIND-016", "FALSIFY-A-004": "PV-BIND-016"}
     hint = next(d["hint"] for d in doc["diagnostics"] if d["code"] == "PV-BIND-020")
     assert hint == "write 'tests/test_a.py::test_ok'"
+
+
+def test_broken_pytest_config_is_one_line_and_exit_2(tmp_path: Path, run_lint) -> None:
+    root = _project(tmp_path / "p", [("FALSIFY-A-001", "tests/test_a.py::test_ok")])
+    (root / "pytest.ini").write_text("[pytest\ntestpaths = tests\n", encoding="utf-8")
+    result = run_lint(root, "--no-cache")
+    assert result.code == 2
+    assert result.err.count("\n") == 1 and "pytest.ini: cannot read pytest settings" in result.err
+    assert "Traceback" not in result.err
