@@ -215,8 +215,7 @@ def make_optimizer(
     * Weight decay applies to matrices and embeddings only (ndim >= 2), never
       to norm weights or biases (decaying RMSNorm gains toward 0 hurts).
     * ``fused=True``: one kernel over all parameters instead of a Python loop
-      per tensor; it works on CPU and CUDA in torch >= 2.4 and is measurably
-      never slower in bench/bench_train_step.py. Falls back to ``foreach`` where the
+      per tensor; it works on CPU and CUDA in torch >= 2.4. Falls back to ``foreach`` where the
       fused kernel is unavailable (e.g. an exotic device). At 15M parameters
       the optimizer is <2% of a step, so the gain is within noise there; it
       grows with model size and is never slower.
