@@ -563,3 +563,27 @@ def test_file_without_tensors_round_trips(tmp_path: Path) -> None:
     f = load_apr(path)
     assert f.tensors == {} and f.entries == [] and f.metadata["note"] == "metadata only"
     assert len(path.read_bytes()) == f.header.data_offset + 4
+
+
+def test_q4_k_rows_are_padded_to_256_and_dequantized_row_by_row(tmp_path: Path) -> None:
+    """Q4_K [2, 300]: each row takes ceil(300/256) = 2 super-blocks of 144 bytes; values beyond 300 are dropped."""
+    import numpy as np
+    from gguf import GGMLQuantizationType
+    from gguf.quants import dequantize
+
+    rng = np.random.default_rng(0)
+    raw = rng.integers(0, 256, size=(2, 288), dtype=np.uint8)
+    raw[:, 0:4] = np.frombuffer(
+        np.array([0.01, 0.002], dtype=np.float16).tobytes(), dtype=np.uint8
+    )  # d, dmin
+    raw[:, 144:148] = raw[:, 0:4]
+    path = tmp_path / "k.apr"
+    save_apr(path, {"k": torch.from_numpy(raw.copy())}, {})
+    path = _patch_entry(path, tmp_path, "k", "dtype", bytes([12]))
+    path = _patch_entry(path, tmp_path, "k", "dim0", struct.pack("<QQ", 2, 300))
+    t = load_apr(path).tensors["k"]
+    assert t.shape == (2, 300) and t.dtype == torch.float32
+    row1 = dequantize(raw[1:2], GGMLQuantizationType.Q4_K)[0, :300]  # row 1 alone: rows are independent
+    assert np.array_equal(t[1].numpy(), row1.astype(np.float32))
+    bad = _patch_entry(path, tmp_path, "k", "dim0", struct.pack("<QQ", 2, 600))
+    _refused(bad, "payload size 576 does not match dtype Q4_K shape [2, 600]: expected 864 bytes")
