@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-SCAFFOLD_PREFIX = "not written: "
+from pv.testindex.body import SCAFFOLD_PREFIX, is_scaffold_body
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,28 +81,6 @@ def render_scaffold(targets: Sequence[ScaffoldTarget], contract_path: str,
         ]
     return "\n".join(lines) + "\n"
 
-
-def is_scaffold_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """True when the body is (docstring and) exactly ``pytest.fail("not written: ...")``.
-
-    Comments do not reach the AST, so a scaffold whose comments were edited
-    is still a scaffold; one real statement more and it is not.
-    """
-    body = list(func.body)
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str):
-        body = body[1:]
-    if len(body) != 1 or not isinstance(body[0], ast.Expr) or not isinstance(body[0].value, ast.Call):
-        return False
-    call = body[0].value
-    fn = call.func
-    is_fail = (isinstance(fn, ast.Attribute) and fn.attr == "fail" and isinstance(fn.value, ast.Name)
-               and fn.value.id == "pytest") or (isinstance(fn, ast.Name) and fn.id == "fail")
-    if not is_fail or not call.args:
-        return False
-    first = call.args[0]
-    return isinstance(first, ast.Constant) and isinstance(first.value, str) \
-        and first.value.startswith(SCAFFOLD_PREFIX)
 
 
 def scaffold_functions(source: str) -> set[str]:

@@ -97,6 +97,8 @@ class FailureAnalyzer:
         methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] | None = None,
     ) -> str | None:
         """None when the test can fail; else a short reason for the finding."""
+        if is_scaffold_body(func):
+            return "it is an unwritten `pv scaffold` skeleton (it only calls pytest.fail)"
         if all(_is_trivial(stmt) for stmt in func.body):
             kinds = sorted({_describe(stmt) for stmt in func.body})
             return f"its body is only {' and '.join(kinds)}"
@@ -118,3 +120,31 @@ def _describe(stmt: ast.stmt) -> str:
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
         return "`...`" if stmt.value.value is Ellipsis else "a docstring"
     return "no-ops"
+
+
+# The failure message every `pv scaffold` skeleton carries. A scaffold "can fail"
+# (it always does), so it needs its own rule: an unwritten test is never a binding.
+SCAFFOLD_PREFIX = "not written: "
+
+
+def is_scaffold_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """True when the body is (docstring and) exactly ``pytest.fail("not written: ...")``.
+
+    Comments do not reach the AST, so a scaffold whose comments were edited
+    is still a scaffold; one real statement more and it is not.
+    """
+    body = list(func.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]
+    if len(body) != 1 or not isinstance(body[0], ast.Expr) or not isinstance(body[0].value, ast.Call):
+        return False
+    call = body[0].value
+    fn = call.func
+    is_fail = (isinstance(fn, ast.Attribute) and fn.attr == "fail" and isinstance(fn.value, ast.Name)
+               and fn.value.id == "pytest") or (isinstance(fn, ast.Name) and fn.id == "fail")
+    if not is_fail or not call.args:
+        return False
+    first = call.args[0]
+    return isinstance(first, ast.Constant) and isinstance(first.value, str) \
+        and first.value.startswith(SCAFFOLD_PREFIX)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pv.testindex.model import FileScan
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 CACHE_NAME = "testindex.json"
 
 

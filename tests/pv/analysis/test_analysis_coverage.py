@@ -199,3 +199,15 @@ def test_scaffold_names_and_rendering():
     text = render_scaffold([ScaffoldTarget("GATE-X-001", "p", "c.yaml", 3)], "c.yaml", existing_names={"x"})
     compile(text, "scaffold.py", "exec")
     assert "pytest.fail('not written: GATE-X-001')" in text
+
+
+def test_lint_refuses_a_falsifier_bound_only_to_its_scaffold(project: Path):
+    # FALSIFY-CL-006 cites a scaffold: it always fails, but an unwritten test is never a binding.
+    proc = pv("lint", "--strict-test-binding", "--format", "json", cwd=project)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    findings = [f for f in json.loads(proc.stdout)["diagnostics"] if f["code"] == "PV-BIND-017"]
+    assert len(findings) == 1, findings
+    assert "FALSIFY-CL-006" in findings[0]["message"]
+    assert "unwritten `pv scaffold` skeleton" in findings[0]["message"]
+    line = CONTRACT.splitlines().index("  test: tests/test_clamp.py::test_falsify_cl_006") + 1
+    assert findings[0]["line"] == line
