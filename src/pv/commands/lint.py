@@ -22,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="with --update-baseline: allow the baseline to grow")
     parser.add_argument("--collect", action="store_true",
                         help="also run pytest's real collection (subprocess) and report disagreements")
+    parser.add_argument("--base", metavar="REF",
+                        help="git revision the version-bump gate compares against "
+                             "(default: [tool.pv] diff_base, else merge-base with origin/main, else HEAD)")
     parser.add_argument("--no-cache", action="store_true", help="ignore and do not write the .pv/cache/ index")
     parser.add_argument("-q", "--quiet", action="store_true", help="text format: gate table and result only")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
@@ -99,7 +102,7 @@ def _run_fresh(args: argparse.Namespace, config, paths: list[str], cache) -> int
     # The index is built on the second core while this process imports the schema and validates.
     prefetch = start(config.root) if not args.no_cache else None
     options = LintOptions(strict=args.strict, strict_test_binding=args.strict_test_binding, collect=args.collect,
-                          use_cache=not args.no_cache, explicit_paths=bool(args.paths))
+                          use_cache=not args.no_cache, explicit_paths=bool(args.paths), base=args.base)
     try:
         result, ctx = lint(paths, config, options, baseline, prefetch)
     except PytestConfigError as exc:

@@ -69,6 +69,7 @@ class LintOptions:
     collect: bool = False
     use_cache: bool = True
     explicit_paths: bool = False  # PATHs were given (not the configured contract dirs)
+    base: str | None = None  # git revision the version-bump gate compares against (--base)
 
 
 @dataclass(slots=True)

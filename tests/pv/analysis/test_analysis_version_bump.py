@@ -114,3 +114,26 @@ def test_unknown_base_is_a_skip_with_reason(repo: Path):
 def test_changelog_versions_both_forms():
     raw = {"metadata": {"changelog": ["1.6.0 (2026-04-22): x", {"version": "v1.7.0"}, "prose"]}}
     assert changelog_versions(raw) == ["1.6.0", "1.7.0"]
+
+
+def test_lint_base_flag_reaches_the_version_bump_gate(repo: Path):
+    import json
+    import subprocess
+    import sys
+
+    first = git(repo, "rev-parse", "HEAD").strip()
+    _edit(repo, "prediction: the loss goes down", "prediction: the loss goes up")  # a major change, no bump
+    git(repo, "commit", "-q", "-am", "reword without a bump")
+
+    def bump_gate(*extra: str) -> tuple[int, dict]:
+        proc = subprocess.run([sys.executable, "-m", "pv", "lint", "--no-cache", "--format", "json", "contracts",
+                               *extra], cwd=repo, capture_output=True, text=True, timeout=120)
+        report = json.loads(proc.stdout)
+        gate = next(g for g in report["summary"]["gates"] if g["name"] == "version-bump")
+        return proc.returncode, {**gate, "codes": [d["code"] for d in report["diagnostics"]]}
+
+    code, gate = bump_gate()  # against HEAD the committed edit is invisible
+    assert code == 0 and gate["verdict"] == "PASS", gate
+    code, gate = bump_gate("--base", first)
+    assert code == 1 and gate["verdict"] == "FAIL", gate
+    assert "PV-DIFF-001" in gate["codes"]
