@@ -21,24 +21,15 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pv import __version__, exitcodes
-    from pv.config import ConfigError, load_config
-    from pv.ledger import LedgerError, git_head
+    from pv.ledger import git_head
     from pv.report.html import render
     from pv.status.export import to_json
-    from pv.status.project import compute_project
+    from pv.status.project import project_for_command
 
-    try:
-        config = load_config(Path.cwd())
-        result = compute_project(args.paths, config, args.ledger)
-    except (ConfigError, LedgerError) as exc:
-        sys.stderr.write(f"pv report: {exc}\n")
+    result = project_for_command("report", args.paths, args.ledger, sys.stderr)
+    if result is None:
         return exitcodes.NOTHING_CHECKED
-    for d in result.collected.run.usage_problems:
-        sys.stderr.write(d.render() + "\n")
-    if result.nothing_checked or result.collected.run.usage_problems:
-        sys.stderr.write("pv report: nothing was checked (no contract found); no report written (exit 2)\n")
-        return exitcodes.NOTHING_CHECKED
-    commit, dirty = git_head(config.root)
+    commit, dirty = git_head(result.root)
     where = f"commit {commit[:12]}{' (dirty)' if dirty else ''}" if commit else "not a git checkout"
     generated = f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by pv {__version__}, {where}."
     out = Path(args.html)

@@ -30,22 +30,12 @@ def run(args: argparse.Namespace) -> int:
 
     import pv
     from pv import exitcodes
-    from pv.config import ConfigError, load_config
-    from pv.ledger import LedgerError
     from pv.record_plugin import plugin_args
-    from pv.status.project import compute_project
+    from pv.status.project import project_for_command
     from pv.status.run_select import bound_node_ids
 
-    try:
-        config = load_config(Path.cwd())
-        result = compute_project(args.paths, config, args.ledger)
-    except (ConfigError, LedgerError) as exc:
-        sys.stderr.write(f"pv run: {exc}\n")
-        return exitcodes.NOTHING_CHECKED
-    for d in result.collected.run.usage_problems:
-        sys.stderr.write(d.render() + "\n")
-    if result.nothing_checked or result.collected.run.usage_problems:
-        sys.stderr.write("pv run: no contract found; nothing to run (exit 2)\n")
+    result = project_for_command("run", args.paths, args.ledger, sys.stderr)
+    if result is None:
         return exitcodes.NOTHING_CHECKED
     node_ids = bound_node_ids(result.collected.contracts)
     if not node_ids:
@@ -67,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     # The plugin must import in the child even when pv runs from a source checkout.
     src = str(Path(pv.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH", "")) if p)
-    code = subprocess.call(argv, cwd=config.root, env=env)
+    code = subprocess.call(argv, cwd=result.root, env=env)
     if code in (0, 1):
         sys.stderr.write(f"pv run: outcomes recorded in {result.ledger_path}; see `pv status`\n")
         return exitcodes.OK if code == 0 else exitcodes.FINDINGS

@@ -21,26 +21,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
     import sys
-    from pathlib import Path
 
     from pv import exitcodes
-    from pv.config import ConfigError, load_config
-    from pv.ledger import LedgerError
     from pv.status.export import to_json
-    from pv.status.project import compute_project
+    from pv.status.project import project_for_command
     from pv.status.render import render_markdown, render_text
 
-    try:
-        config = load_config(Path.cwd())
-        result = compute_project(args.paths, config, args.ledger)
-    except (ConfigError, LedgerError) as exc:
-        sys.stderr.write(f"pv status: {exc}\n")
-        return exitcodes.NOTHING_CHECKED
-    usage = result.collected.run.usage_problems
-    for d in usage:
-        sys.stderr.write(d.render() + "\n")
-    if result.nothing_checked or usage:
-        sys.stderr.write("pv status: nothing was checked (no contract found); exit 2\n")
+    result = project_for_command("status", args.paths, args.ledger, sys.stderr)
+    if result is None:
         return exitcodes.NOTHING_CHECKED
     if args.format == "json":
         # json.dumps without indent runs the C encoder (json.dump never does): ~10x faster on a

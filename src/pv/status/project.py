@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from pv.config import PvConfig
 from pv.ledger import DEFAULT_LEDGER, Ledger
@@ -23,6 +24,7 @@ class StatusRun:
     collected: Collected
     ledger: Ledger
     ledger_path: Path
+    root: Path  # the project root from [tool.pv]: where tests run and paths resolve
 
     @property
     def nothing_checked(self) -> bool:
@@ -46,4 +48,28 @@ def compute_project(paths: Sequence[str], config: PvConfig, ledger: str | None =
     lpath = ledger_path(config, ledger)
     book = Ledger.load(lpath)
     statuses = compute_all(collected.contracts, book, config.root)
-    return StatusRun(statuses, collected, book, lpath)
+    return StatusRun(statuses, collected, book, lpath, config.root)
+
+
+def project_for_command(command: str, paths: Sequence[str], ledger: str | None, stderr: TextIO) -> StatusRun | None:
+    """What ``pv run``, ``pv status`` and ``pv report`` start with: config, contracts, ledger, ladder.
+
+    Prints the one-line reason and returns None when there is nothing to work on
+    (bad config or ledger, a missing path, no contract found): those commands then
+    exit 2, because a run that measured nothing never exits 0.
+    """
+    from pv.config import ConfigError, load_config
+    from pv.ledger import LedgerError
+
+    try:
+        result = compute_project(paths, load_config(Path.cwd()), ledger)
+    except (ConfigError, LedgerError) as exc:
+        stderr.write(f"pv {command}: {exc}\n")
+        return None
+    usage = result.collected.run.usage_problems
+    for diag in usage:
+        stderr.write(diag.render() + "\n")
+    if result.nothing_checked or usage:
+        stderr.write(f"pv {command}: nothing was checked (no contract found); exit 2\n")
+        return None
+    return result
