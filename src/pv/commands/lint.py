@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "run the lint gates: schema, cross-references, test binding, markers (exit 0/1/2)"
+HELP = ("run the lint gates: schema, references, test-binding, markers, consistency, version-bump, "
+        "evidence, status (exit 0/1/2)")
 FORMATS = ("text", "json", "github", "sarif", "junit")
 
 
