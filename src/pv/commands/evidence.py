@@ -114,7 +114,8 @@ def _verify(args: argparse.Namespace) -> int:
     if args.format == "text":
         for line in lines:
             sys.stdout.write(line + "\n")
-    summary = RunSummary(command="evidence verify", files_checked=len(packs), contracts=len(collected.contracts),
+    summary = RunSummary(command="evidence verify", files_checked=len(packs), unit="pack",
+                         contracts=len(collected.contracts),
                          exit_code=code, extra={"packs": len(packs)})
     color = {"auto": None, "always": True, "never": False}[args.color]
     render(diags, args.format, sys.stdout, summary, color=color)

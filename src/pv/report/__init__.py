@@ -22,6 +22,7 @@ class RunSummary:
     command: str = "validate"
     files_checked: int = 0
     contracts: int = 0
+    unit: str = "file"  # what files_checked counts, for the summary line ("pack" for evidence verify)
     suppressed: int = 0
     exit_code: int = 0
     extra: dict[str, Any] = field(default_factory=dict)  # command-specific counts (gates, refs, ...)
@@ -45,7 +46,7 @@ class RunSummary:
         def n(k: int, word: str) -> str:
             return f"{k} {word}{'' if k == 1 else 's'}"
 
-        parts = [n(self.files_checked, "file") + " checked", n(c["errors"], "error"), n(c["warnings"], "warning")]
+        parts = [n(self.files_checked, self.unit) + " checked", n(c["errors"], "error"), n(c["warnings"], "warning")]
         if c["infos"]:
             parts.append(n(c["infos"], "info"))
         if self.suppressed:

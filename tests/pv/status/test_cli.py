@@ -142,6 +142,7 @@ def test_evidence_verify_cli_names_tampering_and_unknown_commit(project: Project
     ok = project.pv("evidence", "verify")
     assert ok.returncode == 0, ok.stdout
     assert "evidence/run-1: OK (discharges FALSIFY-DEMO-003)" in ok.stdout
+    assert ok.stdout.rstrip().endswith("pv evidence verify: OK: 1 pack checked, 0 errors, 0 warnings")
 
     (project.root / "evidence/run-1/stderr.txt").unlink()
     bad = project.pv("evidence", "verify", "evidence/run-1")
