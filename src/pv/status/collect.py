@@ -59,7 +59,12 @@ def _test_ref(part: Part, res: Resolution, config: PvConfig, resolver: Resolver)
         if func.skipped:
             problems.append(f"bound test {func.base_nodeid} never runs ({func.skipped})")
     param = _param(part) if part.kind in (Kind.NODE_ID, Kind.BARE) and len(res.tests) == 1 else ""
-    node_ids = tuple(dict.fromkeys(f.base_nodeid + param for f in res.tests))
+    # Citing a parametrized function binds every one of its cases: expand to the case IDs the
+    # static index knows, so each case needs its own passing result (a run that recorded only
+    # some cases must not count). Undecidable IDs stay as the function ID.
+    node_ids = tuple(dict.fromkeys(
+        nid for f in res.tests
+        for nid in ([f.base_nodeid + param] if param or f.params_undecidable else f.item_ids())))
     if not node_ids and not problems:
         problems.append("it selects no collected test")
     return RefFacts(part.text, RefKind.TEST, node_ids, problem="; ".join(problems))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pv.status.facts import ContractFacts, RefKind
+from pv.status.facts import ContractFacts
 
 
 def bound_node_ids(contracts: Iterable[ContractFacts]) -> list[str]:
@@ -17,7 +17,7 @@ def bound_node_ids(contracts: Iterable[ContractFacts]) -> list[str]:
     for c in contracts:
         for f in c.falsifiers:
             for r in f.refs:
-                if r.kind is RefKind.TEST:
+                if r.resolves:  # a dangling or broken reference would make pytest refuse the whole run
                     ids.extend(r.node_ids)
     unique = list(dict.fromkeys(ids))
     covered = set(unique)

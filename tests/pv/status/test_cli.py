@@ -227,6 +227,7 @@ def test_status_gate_without_ledger_counts_unmeasured_claims_as_unverified(proje
     assert not (project.root / ".pv/results.json").exists()
     lint = project.pv("lint")
     assert "1 unverified: no results ledger at .pv/results.json" in lint.stdout, lint.stdout
+    assert "Gate 8: status ......... SKIP" in lint.stdout  # it verified nothing: never a PASS
     assert "PV-STAT-001" not in lint.stdout
     # ...while a structural overclaim (a bound test that does not exist) is still an error.
     project.write("tests/test_demo.py", TESTS.format(product=6).replace("def test_multiplies", "def test_times"))
@@ -238,3 +239,32 @@ def test_status_gate_without_ledger_counts_unmeasured_claims_as_unverified(proje
     project.pv("run")
     lint = project.pv("lint")
     assert "PV-STAT-001 declared FUNCTIONAL but computed PARTIAL_ALGORITHM_LEVEL" in lint.stdout
+
+
+def test_a_parametrized_binding_needs_every_case_recorded(project: Project) -> None:
+    # The contract cites the function; a run that recorded only the passing case must not
+    # make it FUNCTIONAL (each statically known case needs its own passing result).
+    setup(project)
+    project.write("tests/test_demo.py", TESTS.format(product=6).replace(
+        "def test_multiplies():\n    assert 2 * 3 == 6",
+        "import pytest\n\n\n@pytest.mark.parametrize('n', [1, 2])\ndef test_multiplies(n):\n    assert n * 3 == 3"))
+    project.commit()
+    partial = project.pytest("tests/test_demo.py::test_adds", "tests/test_demo.py::test_multiplies[1]", "--pv-record")
+    assert partial.returncode == 0, partial.stdout + partial.stderr
+    code, c = status_json(project)
+    assert code == 1 and c["computed"] == "PARTIAL_ALGORITHM_LEVEL", c
+    assert any("tests/test_demo.py::test_multiplies[2]" in w and "never run" in w for w in c["why_not_higher"]), c
+    project.pv("run")  # the full bound set: case [2] runs and fails
+    code, c = status_json(project)
+    assert code == 1 and any("test_multiplies[2]" in w and "failed" in w for w in c["why_not_higher"]), c
+
+
+def test_pv_run_leaves_out_a_broken_reference_and_records_the_rest(project: Project) -> None:
+    setup(project)
+    project.write("contracts/demo.yaml", CONTRACT.format(status="PARTIAL_ALGORITHM_LEVEL", live=PENDING).replace(
+        "test: tests/test_demo.py::test_multiplies", "test: tests/test_demo.py::test_multiplies[x]"))
+    project.commit()
+    proc = project.pv_subprocess("run", "--pytest-args=-q")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    ledger = json.loads((project.root / ".pv/results.json").read_text())["results"]
+    assert sorted(ledger) == ["tests/test_demo.py::test_adds"]

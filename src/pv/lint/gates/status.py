@@ -71,7 +71,7 @@ def run(ctx: LintContext) -> GateOutcome:
                     " (run `pv run` or `pytest --pv-record` to check them)")
     return GateOutcome(
         diagnostics=diags,
-        measured=len(declared),
+        measured=len(declared) - len(unverified),  # only unverified claims: SKIP, never PASS
         summary=summary,
         counts={"declared": len(declared), "overclaiming": len(diags), "unverified": len(unverified),
                 "ledger": ledger_present},
