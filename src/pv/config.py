@@ -72,13 +72,6 @@ class PvConfig:
         """Extension keys allowed in ``scope`` (a dialect name, a block name, or '*')."""
         return self.extension_keys.get("*", frozenset()) | self.extension_keys.get(scope, frozenset())
 
-    def all_extension_keys(self) -> frozenset[str]:
-        out: frozenset[str] = frozenset()
-        for keys in self.extension_keys.values():
-            out |= keys
-        return out
-
-
 def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above ``start`` (a file or directory)."""
     here = start.resolve()
@@ -145,7 +138,11 @@ def parse_table(table: Any, source: Path) -> PvConfig:
     sev = table.get("severity", {})
     if not isinstance(sev, dict):
         raise ConfigError(f"{where}.severity must be a table of CODE = level")
+    known = _known_codes() if sev else frozenset()
     for code, level in sev.items():
+        if str(code) not in known:
+            raise ConfigError(f"{where}.severity.{code}: no rule has this code (a typo would silently do "
+                              "nothing); see `docs/validate.md`, `docs/lint.md` for the codes")
         if not isinstance(level, str):
             raise ConfigError(f"{where}.severity.{code} must be one of info, warning, error")
         try:
@@ -186,3 +183,10 @@ def parse_table(table: Any, source: Path) -> PvConfig:
     return PvConfig(root=root, contracts=list(contracts), extension_keys=ext_map, max_file_bytes=max_bytes,
                     severity=severity, suppress=suppress, ambiguous_bare_names=policy, source=source,
                     extra=extra)
+
+
+def _known_codes() -> frozenset[str]:
+    """Every registered rule code (loaded only when a config overrides severities)."""
+    from pv.checks.registry import all_rules
+
+    return frozenset(rule.code for rule in all_rules())

@@ -51,6 +51,7 @@ suppress = [{rule = "PV-SEM-005", reason = "legacy log"}, {file = "contracts/old
     ("suppress = [{rule = 'A', file = 'b', reason = 'r'}]", "exactly one of fingerprint, rule or file"),
     ("suppress = [{rules = 'A', reason = 'r'}]", "unknown key(s) rules"),
     ("severity = {'PV-SEM-005' = 'loud'}", "unknown severity 'loud'"),
+    ("severity = {'PV-REF-04' = 'error'}", "PV-REF-04: no rule has this code"),
     ("max_file_bytes = 0", "positive integer"),
     ("ambiguous_bare_names = 'ignore'", "'error' or 'warning'"),
     ("contracts = 3", "list of paths"),

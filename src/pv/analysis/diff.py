@@ -309,11 +309,6 @@ def _presence(old: Mapping[str, Any], new: Mapping[str, Any], key: str) -> str:
     return "changed"
 
 
-def content_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    """True when anything but bookkeeping (versions, changelog, updated date) differs."""
-    return bool(diff_raw(old, new).changes)
-
-
 # ------------------------------------------------------------------ rendering
 
 _SIGN = {"added": "+", "removed": "-", "changed": "~"}

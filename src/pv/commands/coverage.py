@@ -68,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
                           str(row["obligations_with_falsifier"]), str(row["obligations_with_kani"]),
                           _fmt(row["obligation_coverage"]))
         Console(width=160).print(table)
+    if total["falsifier_coverage"] is None and total["obligation_coverage"] is None:
+        sys.stderr.write("pv coverage: no falsifier and no obligation found: nothing measured (exit 2)\n")
+        return exitcodes.NOTHING_CHECKED
     if args.min_coverage is not None:
         share = total["falsifier_coverage"]
         if share is None:

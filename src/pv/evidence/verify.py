@@ -27,6 +27,10 @@ from pv.evidence.manifest import MANIFEST, Manifest, ManifestError, load_manifes
 from pv.ledger import sha256_file
 from pv.status.predicate import CheckLike, evaluate
 
+# Findings about one falsifier's prediction (unmeasured, refuted, ...): they decide that
+# falsifier's discharge, not whether the pack itself is intact.
+PER_FALSIFIER_CODES = frozenset({"PV-EVID-008", "PV-EVID-009", "PV-EVID-010", "PV-EVID-011"})
+
 
 @dataclass(frozen=True, slots=True)
 class Discharge:
@@ -47,9 +51,8 @@ class PackReport:
     @property
     def intact(self) -> bool:
         """Steps 1-4 passed: nothing at error level outside the per-falsifier checks."""
-        per_falsifier = {"PV-EVID-008", "PV-EVID-009", "PV-EVID-010", "PV-EVID-011"}
         return self.manifest is not None and not any(
-            d.severity is Severity.ERROR and d.code not in per_falsifier for d in self.diagnostics
+            d.severity is Severity.ERROR and d.code not in PER_FALSIFIER_CODES for d in self.diagnostics
         )
 
     @property

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pv.evidence.verify import PackReport, verify_pack
+from pv.evidence.verify import PER_FALSIFIER_CODES, PackReport, verify_pack
 from pv.ledger import Ledger, freshness
 from pv.model.status import Status
 from pv.status.facts import ContractFacts, FalsifierFacts, RefKind
@@ -170,15 +170,13 @@ class EvidenceBook:
         if falsifier not in rep.manifest.falsifiers:
             return PackState(pack, False, f"{pack} does not list {falsifier} among its falsifiers")
         if not rep.intact:
-            broken = next(d.message for d in rep.diagnostics if d.code not in _PER_FALSIFIER)
+            broken = next(d.message for d in rep.diagnostics if d.code not in PER_FALSIFIER_CODES)
             return PackState(pack, False, f"{pack} does not verify: {broken}")
         verdict = rep.discharges.get(falsifier)
         if verdict is None:
             return PackState(pack, False, f"{pack} was not judged for {falsifier}")
         return PackState(pack, verdict.discharged, verdict.reason)
 
-
-_PER_FALSIFIER = frozenset({"PV-EVID-008", "PV-EVID-009", "PV-EVID-010", "PV-EVID-011"})
 
 
 def short(text: str, width: int = 70) -> str:

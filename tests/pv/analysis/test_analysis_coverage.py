@@ -142,6 +142,8 @@ def test_nothing_measured_is_not_full_coverage(write, tmp_path: Path):
     (cov,) = coverage_report(load([path], tmp_path), tmp_path)
     assert cov.as_json()["falsifier_coverage"] is None and cov.as_json()["obligation_coverage"] is None
     assert [d.code for d in audit_diagnostics([cov])] == ["PV-COV-003"]
+    proc = pv("coverage", "empty-v1.yaml", cwd=tmp_path)  # measured nothing: never exit 0
+    assert proc.returncode == 2 and "nothing measured" in proc.stderr, proc.stderr
 
 
 def test_cli_coverage_and_audit(project: Path, monkeypatch, capsys):
