@@ -127,9 +127,13 @@ def _git_head(h: hashlib._Hash, root: Path) -> None:
                 ref = git / text[4:].strip()
                 if ref.is_file():
                     _file_digest(h, ref)
-                packed = git / "packed-refs"
-                if packed.is_file():
-                    _file_digest(h, packed)
+            packed = git / "packed-refs"
+            if packed.is_file():
+                _file_digest(h, packed)
+            # The version-bump gate's base (merge-base with origin/main, or a --base/diff_base
+            # ref) moves when remote-tracking refs or tags move: a replay must not outlive it.
+            _walk_stat(h, git / "refs" / "remotes")
+            _walk_stat(h, git / "refs" / "tags")
             return
         if git.is_file():  # a worktree or submodule: hash the pointer (and never trust it further)
             _file_digest(h, git)

@@ -137,3 +137,24 @@ def test_lint_base_flag_reaches_the_version_bump_gate(repo: Path):
     code, gate = bump_gate("--base", first)
     assert code == 1 and gate["verdict"] == "FAIL", gate
     assert "PV-DIFF-001" in gate["codes"]
+
+
+def test_a_moved_origin_main_is_not_replayed_from_the_lint_cache(repo: Path):
+    import subprocess
+    import sys
+
+    first = git(repo, "rev-parse", "HEAD").strip()
+    _edit(repo, "prediction: the loss goes down", "prediction: the loss goes up")  # a major change, no bump
+    git(repo, "commit", "-q", "-am", "reword without a bump")
+    second = git(repo, "rev-parse", "HEAD").strip()
+
+    def lint() -> subprocess.CompletedProcess[str]:  # cache on: the second call may replay
+        return subprocess.run([sys.executable, "-m", "pv", "lint", "contracts"], cwd=repo,
+                              capture_output=True, text=True, timeout=120)
+
+    git(repo, "update-ref", "refs/remotes/origin/main", second)
+    assert lint().returncode == 0  # base = merge-base = HEAD: nothing changed
+    git(repo, "update-ref", "refs/remotes/origin/main", first)
+    moved = lint()  # base moved back: the unbumped change is visible, not a replayed PASS
+    assert moved.returncode == 1, moved.stdout
+    assert "PV-DIFF-001" in moved.stdout
