@@ -258,3 +258,34 @@ def test_preflight_refuses_finetune_without_init_when_ln_v_exceeds_cap(tmp_path:
     # Below the cap the regime is allowed (a tiny vocab's random init scores ln 256 = 5.5).
     report = preflight.run_preflight(_opts(ds, data[1], tmp_path / "ok", mode="finetune"))
     assert report.model_config.vocab_size == VOCAB
+
+
+@pytest.mark.falsifies("GATE-DATA-003")
+def test_preflight_refuses_val_shard_that_is_a_training_file(tmp_path: Path, data: tuple[Path, Path],
+                                                             no_model: None,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    ds, tok = data
+    line = _refused(capsys, argv(ds, tok, tmp_path / "run", "--val-shard", str(ds / "shard-00000.bin")),
+                    "GATE-DATA-003")
+    assert "is the same file as" in line and "--val-shard" in line
+    # The whole dataset directory as --val-shard is refused too.
+    _refused(capsys, argv(ds, tok, tmp_path / "run", "--val-shard", str(ds)), "GATE-DATA-003")
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.falsifies("GATE-DATA-003")
+def test_preflight_refuses_val_shard_with_a_training_files_bytes(tmp_path: Path, data: tuple[Path, Path],
+                                                                 no_model: None,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    ds, tok = data
+    copy = tmp_path / "val" / "shard-00000.bin"
+    copy.parent.mkdir()
+    copy.write_bytes((ds / "shard-00000.bin").read_bytes())
+    line = _refused(capsys, argv(ds, tok, tmp_path / "run", "--val-shard", str(copy.parent)), "GATE-DATA-003")
+    assert "has the same content (sha256) as" in line
+    # Different bytes are accepted.
+    from pretrain_helpers import learnable_tokens
+
+    other = write_shards(tmp_path / "val2", learnable_tokens(3000, seed=5))
+    report = preflight.run_preflight(_opts(ds, tok, tmp_path / "ok", val_shard=other))
+    assert report.reader is not None

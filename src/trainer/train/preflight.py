@@ -10,6 +10,7 @@ beyond asking whether it exists):
 4. ``GATE-ARCH-370M-011``   tokenizer vocab == model vocab (``<=`` under ``--init``: RELAXED)
    ``GATE-TRAIN-005``       decided early: --mode finetune without --init when ln V > 10 (certain abort)
 5. ``GATE-DATA-001``        the dataset (and ``--val-shard``) exists and holds tokens
+   ``GATE-DATA-003``        no ``--val-shard`` file is (or has the bytes of) a ``--dataset`` file
 6. ``GATE-PREFLIGHT-TOKEN-RANGE`` (INV-PRETOK-001) no token id >= the model vocab, never clamped
 7. ``GATE-PREFLIGHT-SEQ``   seq_length <= the model's max positions
 8. ``GATE-DATA-005``        the corpus holds the held-out set and one batch (the reader)
@@ -20,6 +21,7 @@ beyond asking whether it exists):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -134,6 +136,43 @@ def check_token_range(max_token_id: int, model_vocab: int, dataset: Path) -> Non
             f"{model_vocab} (ids must lie in [0, {model_vocab - 1}])",
             fix="re-encode the corpus with the tokenizer that matches the model (`apr tokenize encode-corpus`)",
         )
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_val_disjoint(train_files: list[Path], val_files: list[Path], *, dataset: Path, val_shard: Path) -> None:
+    """GATE-DATA-003: with ``--val-shard`` every window of ``--dataset`` trains, so the held-out
+    files must not be training files: refuse the same file (``os.path.samefile``) or the same bytes
+    (sha256). Sizes are compared first so that only same-size files are hashed."""
+    hashes: dict[Path, str] = {}
+
+    def sha(f: Path) -> str:
+        if f not in hashes:
+            hashes[f] = _file_sha256(f)
+        return hashes[f]
+
+    for v in val_files:
+        v_size = v.stat().st_size
+        for t in train_files:
+            if os.path.samefile(v, t):
+                why = "is the same file as"
+            elif v_size == t.stat().st_size and sha(v) == sha(t):
+                why = "has the same content (sha256) as"
+            else:
+                continue
+            raise PreflightError(
+                "GATE-DATA-003",
+                f"--val-shard {val_shard}: held-out file {v} {why} training file {t} of --dataset {dataset}; "
+                f"with --val-shard every --dataset window trains, so validation would score training data",
+                fix="point --val-shard at shards encoded from held-out text (or drop --val-shard to hold out "
+                "windows of --dataset)",
+            )
 
 
 def check_seq_length(seq_length: int, max_positions: int, model: str) -> None:
@@ -258,6 +297,8 @@ def run_preflight(opts: TrainOptions) -> PreflightReport:
     max_id = shards.max_token_id()
     check_token_range(max_id, config.vocab_size, opts.dataset)
     if val_shards is not None:
+        check_val_disjoint(shards.files, val_shards.files, dataset=opts.dataset,
+                           val_shard=opts.val_shard)  # type: ignore[arg-type]
         check_token_range(val_shards.max_token_id(), config.vocab_size, opts.val_shard)  # type: ignore[arg-type]
     check_seq_length(opts.seq_length, config.max_position_embeddings, model_desc)
     reader = WindowReader(shards, opts.seq_length, opts.batch_size, opts.seed, opts.val_batches, val_shards)
