@@ -21,6 +21,16 @@ def test_lr_min_is_max_of_one_percent_and_1e_7() -> None:
 
 
 @pytest.mark.falsifies("INV-TRAIN-017")
+def test_lr_never_exceeds_peak_below_the_1e_7_floor() -> None:
+    lr = 1e-8
+    assert lr_min_for(lr) <= lr
+    for total, warmup in [(20, 0), (20, 5), (3, 1)]:
+        lrs = _lrs(total, warmup, lr)
+        assert max(lrs) <= lr, (total, warmup, max(lrs))
+        assert all(b <= a for a, b in itertools.pairwise(lrs[warmup:]))
+
+
+@pytest.mark.falsifies("INV-TRAIN-017")
 def test_warmup_is_linear_and_reaches_peak() -> None:
     lrs = _lrs(100, 10)
     assert lrs[0] == pytest.approx(3e-5)

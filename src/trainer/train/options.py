@@ -40,8 +40,12 @@ FINETUNE_EPOCH0_CAP = 10.0
 
 
 def lr_min_for(lr: float) -> float:
-    """Cosine floor: ``max(0.01 * lr, 1e-7)``, as the seed's PretrainConfig."""
-    return max(0.01 * lr, 1e-7)
+    """Cosine floor: ``max(0.01 * lr, 1e-7)``, as the seed's PretrainConfig, capped at ``lr``.
+
+    Without the cap a peak below 1e-7 would get a floor above it and the
+    "decay" would raise the learning rate past the requested ``--lr``.
+    """
+    return min(lr, max(0.01 * lr, 1e-7))
 
 
 @dataclass(frozen=True)
