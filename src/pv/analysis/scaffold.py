@@ -103,11 +103,12 @@ def scaffold_functions(source: str) -> set[str]:
 
 
 def existing_test_names(source: str) -> set[str]:
-    """Top-level function names already in a module (scaffold appends only new ones)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
+    """Top-level function names already in a module (scaffold appends only new ones).
+
+    Raises SyntaxError for a module that does not parse: its names are unknown, and
+    appending to it would duplicate tests on every run.
+    """
+    tree = ast.parse(source)
     return {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
 
 

@@ -28,7 +28,13 @@ def run(args: argparse.Namespace) -> int:
 
     from pv import exitcodes
     from pv.analysis.coverage import EVIDENCE, SCAFFOLD, TEST, coverage_report
-    from pv.analysis.scaffold import ScaffoldTarget, existing_test_names, node_id_for, render_scaffold
+    from pv.analysis.scaffold import (
+        ScaffoldTarget,
+        existing_test_names,
+        node_id_for,
+        render_scaffold,
+        scaffold_test_name,
+    )
     from pv.analysis.source import load_contracts, unreadable
     from pv.config import ConfigError
 
@@ -53,9 +59,22 @@ def run(args: argparse.Namespace) -> int:
                          "test, live evidence or an existing scaffold\n")
         return exitcodes.OK
     out_path = Path(args.output) if args.output else None
+    if out_path is not None and not out_path.parent.is_dir():
+        sys.stderr.write(f"pv scaffold: {out_path.parent} is not a directory (create it, or pick another -o)\n")
+        return exitcodes.NOTHING_CHECKED
     if out_path is not None and out_path.is_file():
         existing = out_path.read_text(encoding="utf-8")
-        body = render_scaffold(targets, contract.path, existing_test_names(existing))
+        try:
+            names = existing_test_names(existing)
+        except SyntaxError as exc:
+            sys.stderr.write(f"pv scaffold: {out_path}:{exc.lineno}: does not parse ({exc.msg}); fix it before "
+                             "appending skeletons to it\n")
+            return exitcodes.NOTHING_CHECKED
+        targets = [t for t in targets if scaffold_test_name(t.falsifier_id) not in names]
+        if not targets:
+            sys.stderr.write(f"pv scaffold: {out_path} already holds a skeleton for every unbound falsifier\n")
+            return exitcodes.OK
+        body = render_scaffold(targets, contract.path, names)
         # keep the existing module; append only the new test functions (after the header/import)
         new_tests = body.split("import pytest\n", 1)[1]
         if "import pytest" not in existing:
@@ -67,7 +86,6 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         shown = "tests/test_<name>.py"
     else:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
         out_path.write_text(text, encoding="utf-8")
         try:
             shown = out_path.resolve().relative_to(config.root.resolve()).as_posix()

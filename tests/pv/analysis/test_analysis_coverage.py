@@ -213,3 +213,19 @@ def test_lint_refuses_a_falsifier_bound_only_to_its_scaffold(project: Path):
     assert "unwritten `pv scaffold` skeleton" in findings[0]["message"]
     line = CONTRACT.splitlines().index("  test: tests/test_clamp.py::test_falsify_cl_006") + 1
     assert findings[0]["line"] == line
+
+
+def test_scaffold_refuses_an_unparsable_output_file_and_never_duplicates(project: Path):
+    out = project / "tests" / "test_broken.py"
+    out.write_text("def broken(:\n", encoding="utf-8")
+    proc = pv("scaffold", "contracts/clamp-v1.yaml", "-o", str(out), cwd=project)
+    assert proc.returncode == 2 and "does not parse" in proc.stderr, proc.stderr
+    assert out.read_text(encoding="utf-8") == "def broken(:\n"  # nothing appended
+    missing_dir = pv("scaffold", "contracts/clamp-v1.yaml", "-o", str(project / "nope" / "t.py"), cwd=project)
+    assert missing_dir.returncode == 2 and "is not a directory" in missing_dir.stderr
+    assert not (project / "nope").exists()
+    good = project / "tests" / "test_scaf.py"
+    assert pv("scaffold", "contracts/clamp-v1.yaml", "-o", str(good), cwd=project).returncode == 0
+    again = pv("scaffold", "contracts/clamp-v1.yaml", "-o", str(good), cwd=project)
+    assert again.returncode == 0 and "already holds a skeleton" in again.stderr
+    assert good.read_text(encoding="utf-8").count("def test_falsify_cl_002") == 1
