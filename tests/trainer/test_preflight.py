@@ -289,3 +289,19 @@ def test_preflight_refuses_val_shard_with_a_training_files_bytes(tmp_path: Path,
     other = write_shards(tmp_path / "val2", learnable_tokens(3000, seed=5))
     report = preflight.run_preflight(_opts(ds, tok, tmp_path / "ok", val_shard=other))
     assert report.reader is not None
+
+
+def test_preflight_unknown_preset_is_a_preflight_refusal(tmp_path: Path, data: tuple[Path, Path], no_model: None,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    ds, tok = data
+    line = _refused(capsys, argv(ds, tok, tmp_path / "run", model="nope"), "FM-ARCH-UNKNOWN-PRESET")
+    assert "'nope'" in line and "tiny" in line
+
+
+@pytest.mark.falsifies("GATE-PREFLIGHT-ARGS")
+@pytest.mark.parametrize("seed", [2**70, 2**63, -1])
+def test_preflight_rejects_seed_out_of_range(tmp_path: Path, data: tuple[Path, Path], no_model: None,
+                                             capsys: pytest.CaptureFixture[str], seed: int) -> None:
+    ds, tok = data
+    line = _refused(capsys, argv(ds, tok, tmp_path / "run", seed=seed), "GATE-PREFLIGHT-ARGS")
+    assert f"--seed {seed}" in line

@@ -74,6 +74,8 @@ def check_run_numbers(opts: TrainOptions) -> None:
         ("--val-batches", opts.val_batches, opts.val_batches > 0, "> 0"),
         ("--patience", opts.patience, opts.patience >= 0, ">= 0"),
         ("--min-epochs", opts.min_epochs, opts.min_epochs >= 0, ">= 0"),
+        # torch.manual_seed and numpy's generators take 0 <= seed < 2**63; outside it they crash.
+        ("--seed", opts.seed, 0 <= opts.seed < 2**63, f">= 0 and < 2**63 ({2**63})"),
     ]
     for flag, value, ok, bound in rules:
         if not ok:
@@ -96,9 +98,15 @@ def resolve_model_config(opts: TrainOptions) -> tuple[ModelConfig, Any | None]:
         spec = inspect_init(opts.init)
         return spec.config, spec
     from trainer.config import get_preset
+    from trainer.errors import AprError
 
     overrides = {"vocab_size": opts.vocab_size} if opts.vocab_size is not None else {}
-    return get_preset(opts.model, **overrides), None
+    try:
+        return get_preset(opts.model, **overrides), None
+    except PreflightError:
+        raise
+    except AprError as exc:  # unknown preset (FM-ARCH-UNKNOWN-PRESET): a preflight refusal, exit 3
+        raise PreflightError(exc.gate_id, exc.detail, fix=exc.fix) from None
 
 
 def check_vocab(tokenizer_vocab: int, model_vocab: int, *, relaxed: bool, tokenizer: str, model: str) -> None:
