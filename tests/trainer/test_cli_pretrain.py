@@ -179,3 +179,30 @@ def test_cli_aborted_run_prints_fail_line_and_exits_4(tmp_path: Path, capsys: py
     assert rc == 4
     assert "FAIL ABORTED GATE-TRAIN-007: NaN/Inf guard fired: NUMERICAL_INSTABILITY at step 2" in out
     assert json.loads((tmp_path / "run" / "result.json").read_text())["gate_id"] == "GATE-TRAIN-007"
+
+
+def _one_error(capsys: pytest.CaptureFixture[str], args: list[str], gate: str) -> str:
+    rc = main(args)
+    err = capsys.readouterr().err
+    assert rc == 3, err
+    lines = [line for line in err.splitlines() if line.startswith("apr: error:")]
+    assert len(lines) == 1 and gate in lines[0], err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.mark.falsifies("GATE-PREFLIGHT-RUNDIR")
+def test_cli_synthetic_refuses_run_dir_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = tmp_path / "run"
+    run.write_text("not a dir", encoding="utf-8")
+    line = _one_error(capsys, ["pretrain", "--run-dir", str(run), "--synthetic", "--num-steps", "4",
+                               "--steps-per-epoch", "2"], "GATE-PREFLIGHT-RUNDIR")
+    assert "is not a directory" in line
+
+
+def test_cli_synthetic_refuses_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = tmp_path / "run"
+    line = _one_error(capsys, ["pretrain", "--run-dir", str(run), "--synthetic", "--resume", "--num-steps", "4",
+                               "--steps-per-epoch", "2"], "GATE-PREFLIGHT-ARGS")
+    assert "--synthetic cannot --resume" in line
+    assert not run.exists()

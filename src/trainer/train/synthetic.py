@@ -18,7 +18,7 @@ import math
 from pathlib import Path
 
 from trainer.train.options import TrainOptions
-from trainer.train.preflight import RUN_MARKERS, check_run_numbers
+from trainer.train.preflight import check_run_dir, check_run_numbers
 from trainer.train.result import RunResult, write_result
 
 
@@ -40,11 +40,12 @@ def run_synthetic(opts: TrainOptions) -> RunResult:
     from trainer.train.plot import plot_losses
 
     check_run_numbers(opts)
+    if opts.resume:
+        raise PreflightError("GATE-PREFLIGHT-ARGS", "--synthetic cannot --resume: a synthetic run writes no "
+                             "checkpoint and scripts its losses from step 0",
+                             fix="drop --resume (or --synthetic to resume a real run)")
     run_dir = Path(opts.run_dir)
-    found = [m for m in RUN_MARKERS if (run_dir / m).exists()]
-    if found:
-        raise PreflightError("GATE-PREFLIGHT-RUNDIR", f"--run-dir {run_dir} already holds a run (found "
-                             f"{', '.join(found)})", fix="choose an empty --run-dir for the synthetic run")
+    check_run_dir(run_dir, resume=False)
     run_dir.mkdir(parents=True, exist_ok=True)
     steps, vals = synthetic_losses(opts)
     final = vals[-1]
