@@ -14,6 +14,7 @@ from a ``torch.Generator`` seeded by ``seed`` so a sampled run is reproducible.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,8 +42,9 @@ class Sampling:
     seed: int = 0
 
     def validate(self) -> None:
-        if self.temperature < 0:
-            raise AprError(GEN_ARGS, f"--temperature {self.temperature} is negative", fix="use 0 for greedy or > 0")
+        if not math.isfinite(self.temperature) or self.temperature < 0:
+            raise AprError(GEN_ARGS, f"--temperature {self.temperature} must be a finite number >= 0",
+                           fix="use 0 for greedy or > 0")
         if self.top_k < 0:
             raise AprError(GEN_ARGS, f"--top-k {self.top_k} is negative", fix="use 0 to disable top-k")
         if not 0.0 < self.top_p <= 1.0:
@@ -113,6 +115,15 @@ def generate_ids(
     sampling.validate()
     if not prompt_ids:
         raise AprError(GEN_ARGS, "the prompt encodes to zero tokens", fix="pass a non-empty --prompt")
+    vocab = model.config.vocab_size
+    if max(prompt_ids) >= vocab or min(prompt_ids) < 0:
+        bad = max(prompt_ids) if max(prompt_ids) >= vocab else min(prompt_ids)
+        raise AprError(
+            GEN_TOKENIZER,
+            f"the prompt encodes to token id {bad}, outside the model's vocab [0, {vocab - 1}]: "
+            "the tokenizer does not match the model",
+            fix="pass the --tokenizer the model was trained with (or omit it to use the checkpoint's own)",
+        )
     device = next(model.parameters()).device
     gen = torch.Generator(device="cpu").manual_seed(sampling.seed)
     window = model.config.max_position_embeddings

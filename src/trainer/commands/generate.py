@@ -19,7 +19,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-k", type=int, default=0, help="sample among the k most likely tokens (0 = off)")
     parser.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (1.0 = off)")
     parser.add_argument("--seed", type=int, default=0, help="RNG seed for sampling (default 0)")
-    parser.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
+    from trainer.train.device import validate_device_flag
+
+    parser.add_argument("--device", default="cpu", type=validate_device_flag,
+                        help="cpu (default), auto, cuda or cuda:N (cuda without CUDA: GATE-GPUTRAIN-002)")
     parser.add_argument("--json", action="store_true", help="print a JSON object instead of the text")
 
 
@@ -34,7 +37,10 @@ def run(args: argparse.Namespace) -> int:
         raise AprError(GEN_ARGS, f"--max-new-tokens {args.max_new_tokens} is negative", fix="pass 0 or more")
     sampling = Sampling(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, seed=args.seed)
     sampling.validate()  # refuse bad flags before loading weights
-    model, spec = load_model(args.model, device=args.device)
+    from trainer.train.device import resolve_device
+
+    device = resolve_device(args.device)  # explicit cuda without CUDA: GATE-GPUTRAIN-002 (exit 3)
+    model, spec = load_model(args.model, device=device.name)
     tokenizer = resolve_tokenizer(spec, args.tokenizer)
     prompt_ids = tokenizer.encode(args.prompt).ids
     new_ids = generate_ids(

@@ -222,3 +222,41 @@ def test_convert_hf_to_apr_and_back_is_exact(tmp_path: Path) -> None:
     assert spec.config.to_hf_config() == q.to_hf_config()
     for name, t in tensors.items():
         assert torch.equal(saved[name], t) and torch.equal(spec.reader.load_tensor(name), t), name
+
+
+@pytest.mark.falsifies("GATE-GPUTRAIN-002")
+def test_generate_explicit_cuda_without_cuda_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = llama_micro()
+    d = write_hf_dir(tmp_path / "hf", cfg, random_state(cfg))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert main(["generate", "--model", str(d), "--prompt", "x", "--device", "cuda"]) == 3
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("apr: error:")]
+    assert len(lines) == 1 and "GATE-GPUTRAIN-002" in lines[0] and "Traceback" not in err
+    with pytest.raises(SystemExit) as exc:
+        main(["generate", "--model", str(d), "--prompt", "x", "--device", "gpu"])
+    assert exc.value.code == 2 and "invalid device 'gpu'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("temperature", ["nan", "inf", "-inf"])
+def test_generate_refuses_non_finite_temperature(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                 temperature: str) -> None:
+    rc = main(["generate", "--model", str(tmp_path / "never-loaded"), "--prompt", "x", f"--temperature={temperature}"])
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("apr: error:")]
+    assert rc == 2 and len(lines) == 1 and "APR-GENERATE-ARGS" in lines[0], err
+    assert "finite" in lines[0]
+
+
+def test_generate_refuses_prompt_ids_outside_model_vocab(tmp_path: Path) -> None:
+    from trainer.errors import AprError
+    from trainer.generate import generate_ids, load_model
+
+    cfg = llama_micro()
+    model, _ = load_model(write_hf_dir(tmp_path / "hf", cfg, random_state(cfg)))
+    with pytest.raises(AprError) as exc:
+        generate_ids(model, [1, cfg.vocab_size], max_new_tokens=2)
+    assert exc.value.gate_id == "APR-GENERATE-TOKENIZER"
+    assert f"token id {cfg.vocab_size}" in str(exc.value).splitlines()[0]
+    assert len(generate_ids(model, [1, cfg.vocab_size - 1], max_new_tokens=2)) == 2
