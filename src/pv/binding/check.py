@@ -63,7 +63,8 @@ class BindingReport:
     references: int = 0  # reference strings read
     by_kind: Counter[str] = field(default_factory=Counter)  # parts per class
     test_references: int = 0  # parts that cite tests (node IDs, bare names, pytest commands)
-    dangling: int = 0  # reference strings with at least one error-level finding
+    dangling: int = 0  # reference strings that do not resolve (an error-level binding finding)
+    unusable: int = 0  # resolved, but only to tests that cannot fail or never run (PV-BIND-017/018)
     falsifiers: int = 0
     falsifiers_without_reference: int = 0
     tests_bound: set[str] = field(default_factory=set)
@@ -72,13 +73,15 @@ class BindingReport:
     def summary(self) -> str:
         kinds = ", ".join(f"{self.by_kind.get(k.value, 0)} {k.value}" for k in Kind)
         return (f"{self.references} refs of {self.falsifiers} falsifiers ({kinds}); "
-                f"{len(self.tests_bound)} tests bound; {self.dangling} dangling")
+                f"{len(self.tests_bound)} tests bound; {self.dangling} dangling"
+                + (f"; {self.unusable} bound only to tests that cannot fail or never run" if self.unusable else ""))
 
     def counts(self) -> dict[str, object]:
         return {
             "references": self.references, "test_references": self.test_references,
             "by_kind": {k.value: self.by_kind.get(k.value, 0) for k in Kind},
-            "tests_bound": len(self.tests_bound), "dangling": self.dangling, "falsifiers": self.falsifiers,
+            "tests_bound": len(self.tests_bound), "dangling": self.dangling, "unusable": self.unusable,
+            "falsifiers": self.falsifiers,
             "falsifiers_without_reference": self.falsifiers_without_reference,
         }  # fmt: skip
 
@@ -115,6 +118,7 @@ def check_bindings(
             for ref in falsifier.refs:
                 report.references += 1
                 ref_has_error = False
+                ref_unusable = False
                 for part in classify(ref.text):
                     report.by_kind[part.kind.value] += 1
                     if part.kind in TEST_KINDS:
@@ -133,7 +137,8 @@ def check_bindings(
                     ):
                         continue  # a dangling part binds nothing
                     for test in resolution.tests:
-                        report.tests_bound.add(test.base_nodeid)
+                        if test.cannot_fail is None and test.skipped is None:
+                            report.tests_bound.add(test.base_nodeid)
                     if resolution.specific and resolution.tests:
                         report.bindings.append(Binding(falsifier.id, ref, list(resolution.tests)))
                         for test in resolution.tests:
@@ -142,7 +147,7 @@ def check_bindings(
                                     continue
                                 line, col = sources.locate(contract.file, ref.line, ref.col, part.text)
                                 sev = severity(code)
-                                ref_has_error = ref_has_error or sev >= Severity.ERROR
+                                ref_unusable = ref_unusable or sev >= Severity.ERROR
                                 verb = "cannot fail" if code == codes.CANNOT_FAIL else "is skipped unconditionally"
                                 report.diagnostics.append(Diagnostic(
                                     code, sev,
@@ -151,4 +156,6 @@ def check_bindings(
                                     data={"falsifier": falsifier.id, "field": ref.field, "test": test.base_nodeid}))
                 if ref_has_error:
                     report.dangling += 1
+                elif ref_unusable:
+                    report.unusable += 1
     return report

@@ -79,6 +79,10 @@ def test_every_reference_class_is_counted(binding_project: Path, run_lint) -> No
         "pv-command": 1, "shell": 1, "unclassified": 1,
     }
     assert gate["counts"]["references"] == 43
+    # FALSIFY-DANGLE-006 (empty bodies, two refs) and -007 (skipped) resolve, but to tests that
+    # cannot fail or never run: counted apart from dangling ones, and never as bound tests.
+    assert gate["counts"]["unusable"] == 3
+    assert "3 bound only to tests that cannot fail or never run" in gate["summary"]
     assert gate["verdict"] == "FAIL"
 
 
