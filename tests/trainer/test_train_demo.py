@@ -33,3 +33,32 @@ def test_demo_tokenizes_stdlib_and_trains_end_to_end(tmp_path: Path, monkeypatch
     assert result["final_val_loss"] < result["initial_val_loss"]  # it learned something real
     assert (run_dirs[0] / "loss.png").read_bytes()[:4] == b"\x89PNG"
     assert (run_dirs[0] / "ckpt" / "epoch-000.apr").exists()
+
+
+def test_demo_reencodes_shards_when_the_tokenizer_was_retrained(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import trainer.data.corpus as corpus
+    from trainer.commands.demo import _prepare_data
+    from trainer.data.shards import tokenizer_sha256
+
+    real = corpus.stdlib_sources
+    monkeypatch.setattr(corpus, "stdlib_sources",
+                        lambda split, root=None: real(split, root)[: 12 if split == "train" else 2])
+    out = tmp_path / "demo"
+    said: list[str] = []
+
+    def manifests() -> list[str]:
+        return [json.loads((out / "data" / s / "manifest.json").read_text())["tokenizer_sha256"]
+                for s in ("train", "val")]
+
+    tok, _, _ = _prepare_data(out, 300, said.append)
+    first = tokenizer_sha256(tok)
+    assert manifests() == [first, first]
+    said.clear()
+    _prepare_data(out, 300, said.append)  # same tokenizer: shards reused
+    assert not any("encoding" in s for s in said)
+    tok, _, _ = _prepare_data(out, 320, said.append)  # vocab changed: tokenizer retrained
+    second = tokenizer_sha256(tok)
+    assert second != first
+    assert manifests() == [second, second]
+    assert any("re-encoding" in s for s in said)

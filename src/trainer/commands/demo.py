@@ -36,10 +36,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
 
+def _manifest_tokenizer_sha(manifest: Path) -> str | None:
+    """The ``tokenizer_sha256`` a shard manifest records, or None when absent or unreadable."""
+    import json
+
+    try:
+        value = json.loads(manifest.read_text(encoding="utf-8")).get("tokenizer_sha256")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
 def _prepare_data(out: Path, vocab_size: int, say: Callable[[str], None]) -> tuple[Path, Path, Path]:
     """Tokenizer + train/val shards under ``out`` (reused when already there)."""
     from trainer.data.corpus import stdlib_sources
-    from trainer.data.shards import encode_corpus
+    from trainer.data.shards import MANIFEST_FILE, encode_corpus, tokenizer_sha256
     from trainer.data.tokenizer import count_vocab, train_bpe
 
     train_files, val_files = stdlib_sources("train"), stdlib_sources("val")
@@ -53,8 +64,13 @@ def _prepare_data(out: Path, vocab_size: int, say: Callable[[str], None]) -> tup
                 break
         say(f"[1/3] training a {vocab_size}-token byte-level BPE on {len(subset)} stdlib files ({size / 1e6:.1f} MB)")
         train_bpe(subset, vocab_size, tok_dir)
+    current_sha = tokenizer_sha256(tok_dir)
     for name, files, target in (("train", train_files, train_dir), ("val", val_files, val_dir)):
-        if not (target / "manifest.json").is_file():
+        recorded = _manifest_tokenizer_sha(target / MANIFEST_FILE)
+        if recorded != current_sha:  # missing, unreadable, or encoded with another (older) tokenizer
+            if recorded is not None:
+                say(f"[2/3] {target} was encoded with another tokenizer (sha256 {recorded[:12]}, now "
+                    f"{current_sha[:12]}): re-encoding")
             say(f"[2/3] encoding {len(files)} {name} files -> {target}")
             encode_corpus(tok_dir, files, target, eos_policy="between", overwrite=True, progress=True)
     return tok_dir, train_dir, val_dir

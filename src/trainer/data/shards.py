@@ -118,6 +118,11 @@ def _tokenizer_identity(tokenizer: Tokenizer | str | Path, special_tokens: str =
     return encoder, source_dir, hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def tokenizer_sha256(tokenizer: Tokenizer | str | Path) -> str:
+    """The hash ``encode_corpus`` records as the manifest's ``tokenizer_sha256`` (one definition)."""
+    return _tokenizer_identity(tokenizer)[2]
+
+
 def _check_out_dir(out: Path, overwrite: bool) -> None:
     existing = sorted(out.glob(SHARD_GLOB)) + ([out / MANIFEST_FILE] if (out / MANIFEST_FILE).exists() else [])
     if existing and not overwrite:
