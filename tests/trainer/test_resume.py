@@ -135,3 +135,62 @@ def test_sigterm_is_recorded_as_interrupted_and_resumable(tmp_path: Path, data: 
     monkeypatch.setattr(loop, "run_training", real)
     assert main(argv(ds, tok, run, "--resume", **ARGS)) == 0
     assert json.loads((run / "result.json").read_text())["steps_completed"] == 8
+
+
+def _interrupted_run(ds: Path, tok: Path, run: Path) -> Path:
+    with pytest.raises(KeyboardInterrupt):
+        train(ds, tok, run, step_hook=_interrupt_at(3), **ARGS)
+    return run / "ckpt"
+
+
+def _damage_optimizer(ckpt: Path) -> None:
+    optim = next(ckpt.glob("*.optim.safetensors"))
+    blob = bytearray(optim.read_bytes())
+    blob[-1] ^= 0xFF
+    optim.write_bytes(bytes(blob))
+
+
+def _truncate_checkpoint(ckpt: Path) -> None:
+    apr = ckpt / json.loads((ckpt / "resume.json").read_text())["apr"]
+    apr.write_bytes(apr.read_bytes()[: apr.stat().st_size // 2])
+
+
+def _damage_checkpoint_crc(ckpt: Path) -> None:
+    apr = ckpt / json.loads((ckpt / "resume.json").read_text())["apr"]
+    blob = bytearray(apr.read_bytes())
+    blob[-100] ^= 0xFF  # inside the tensor data: only the footer CRC notices
+    apr.write_bytes(bytes(blob))
+
+
+def _drop_resume_key(key: str):  # -> Callable[[Path], None]
+    def damage(ckpt: Path) -> None:
+        resume = json.loads((ckpt / "resume.json").read_text())
+        del resume[key]
+        (ckpt / "resume.json").write_text(json.dumps(resume))
+    return damage
+
+
+@pytest.mark.falsifies("GATE-PREFLIGHT-RESUME", "INV-TRAIN-003")
+@pytest.mark.parametrize(("damage", "expected"), [
+    (_damage_optimizer, "does not match the sha256"),
+    (_truncate_checkpoint, "is unreadable"),
+    (_damage_checkpoint_crc, "is unreadable"),
+    (_drop_resume_key("loop"), "lacks loop"),
+    (_drop_resume_key("optimizer_state_sha"), "lacks optimizer_state_sha"),
+], ids=["optimizer-sha", "truncated-apr", "apr-crc", "no-loop-key", "no-sha-key"])
+def test_resume_integrity_refused_in_preflight_before_any_model(
+        tmp_path: Path, data: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, damage, expected: str) -> None:
+    from pretrain_helpers import forbid_model_allocation
+
+    ds, tok = data
+    run = tmp_path / "run"
+    damage(_interrupted_run(ds, tok, run))
+    capsys.readouterr()
+    forbid_model_allocation(monkeypatch)
+    rc = main(argv(ds, tok, run, "--resume", **ARGS))
+    err = capsys.readouterr().err
+    assert rc == 3, err
+    line = next(ln for ln in err.splitlines() if "GATE-PREFLIGHT-RESUME" in ln)
+    assert expected in line
+    assert "internal error" not in err and "allocated before preflight" not in err

@@ -266,7 +266,7 @@ def check_run_dir(run_dir: Path, *, resume: bool) -> None:
 
 
 def check_resume_matches(run_dir: Path, opts: TrainOptions) -> None:
-    """GATE-PREFLIGHT-RESUME: a resumed run must use the settings of the run it continues."""
+    """GATE-PREFLIGHT-RESUME: the same settings as the run it continues, and intact checkpoint files."""
     try:
         recorded = json.loads((Path(run_dir) / RUN_FILE).read_text(encoding="utf-8"))["fingerprint"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -280,6 +280,9 @@ def check_resume_matches(run_dir: Path, opts: TrainOptions) -> None:
             f"--resume with different settings than the interrupted run ({'; '.join(diffs)})",
             fix="repeat the original command line plus --resume",
         )
+    from trainer.train.state import check_resume_files
+
+    check_resume_files(Path(run_dir))  # resume.json keys, optimizer sha256, checkpoint header/CRC
 
 
 def run_preflight(opts: TrainOptions) -> PreflightReport:

@@ -193,6 +193,60 @@ def save_epoch(
     return apr_path
 
 
+REQUIRED_RESUME_KEYS: dict[str, type | tuple[type, ...]] = {
+    "version": int, "epoch": int, "apr": str, "optimizer": str, "optimizer_state_sha": str,
+    "param_names": list, "param_groups": list, "reader": dict, "loop": dict,
+}
+
+
+def _resume_error(msg: str) -> PreflightError:
+    return PreflightError("GATE-PREFLIGHT-RESUME", f"--resume: {msg}",
+                          fix="start a new run, or restore the checkpoint files")
+
+
+def check_resume_files(run_dir: Path) -> tuple[dict[str, Any], bytes]:
+    """GATE-PREFLIGHT-RESUME without a model: resume.json complete, optimizer sha256, APR header/CRC.
+
+    Returns (resume.json, optimizer bytes). Runs in preflight, before any model
+    exists; ``load_resume`` repeats it so a file changed in between is still refused.
+    """
+    from trainer.checkpoint.apr import read_apr_index
+    from trainer.errors import AprError
+
+    ckpt = Path(run_dir) / "ckpt"
+    try:
+        resume = json.loads((ckpt / RESUME_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _resume_error(f"cannot read {ckpt / RESUME_NAME} ({exc})") from None
+    if not isinstance(resume, dict):
+        raise _resume_error(f"{ckpt / RESUME_NAME} is not a JSON object")
+    if resume.get("version") != STATE_VERSION:
+        raise _resume_error(f"{ckpt / RESUME_NAME} has version {resume.get('version')}, expected {STATE_VERSION}")
+    missing = [k for k in REQUIRED_RESUME_KEYS if k not in resume]
+    if missing:
+        raise _resume_error(f"{ckpt / RESUME_NAME} lacks {', '.join(missing)} (damaged or hand-edited)")
+    wrong = [k for k, t in REQUIRED_RESUME_KEYS.items() if not isinstance(resume[k], t)]
+    if wrong:
+        raise _resume_error(f"{ckpt / RESUME_NAME} has malformed {', '.join(wrong)}")
+    try:
+        LoopState.from_dict(dict(resume["loop"]))
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise _resume_error(f"{ckpt / RESUME_NAME} has a malformed loop state ({exc})") from None
+    try:
+        optim_data = (ckpt / resume["optimizer"]).read_bytes()
+    except OSError as exc:
+        raise _resume_error(f"cannot read the optimizer state ({exc})") from None
+    if hashlib.sha256(optim_data).hexdigest() != resume["optimizer_state_sha"]:
+        raise _resume_error(f"{resume['optimizer']} does not match the sha256 recorded in {RESUME_NAME}")
+    try:
+        read_apr_index(ckpt / resume["apr"], verify_crc=True)
+    except AprError as exc:
+        raise _resume_error(f"checkpoint {resume['apr']} is unreadable ({exc.gate_id}: {exc.detail})") from None
+    except OSError as exc:
+        raise _resume_error(f"cannot read checkpoint {resume['apr']} ({exc})") from None
+    return resume, optim_data
+
+
 def load_resume(run_dir: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> tuple[
         LoopState, dict[str, Any]]:
     """Restore weights, optimizer, RNG; return the loop state and the reader state.
@@ -206,23 +260,8 @@ def load_resume(run_dir: Path, model: torch.nn.Module, optimizer: torch.optim.Op
     from trainer.checkpoint.apr import load_apr
 
     ckpt = Path(run_dir) / "ckpt"
-
-    def fail(msg: str) -> PreflightError:
-        return PreflightError("GATE-PREFLIGHT-RESUME", f"--resume: {msg}",
-                              fix="start a new run, or restore the checkpoint files")
-
-    try:
-        resume = json.loads((ckpt / RESUME_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise fail(f"cannot read {ckpt / RESUME_NAME} ({exc})") from None
-    if resume.get("version") != STATE_VERSION:
-        raise fail(f"{ckpt / RESUME_NAME} has version {resume.get('version')}, expected {STATE_VERSION}")
-    try:
-        optim_data = (ckpt / resume["optimizer"]).read_bytes()
-    except OSError as exc:
-        raise fail(f"cannot read the optimizer state ({exc})") from None
-    if hashlib.sha256(optim_data).hexdigest() != resume["optimizer_state_sha"]:
-        raise fail(f"{resume['optimizer']} does not match the sha256 recorded in {RESUME_NAME}")
+    resume, optim_data = check_resume_files(run_dir)
+    fail = _resume_error
     names = _param_names(model, optimizer)
     if names != resume["param_names"]:
         raise fail("the model's parameters differ from the checkpoint's (different architecture?)")
