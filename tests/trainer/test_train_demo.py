@@ -62,3 +62,65 @@ def test_demo_reencodes_shards_when_the_tokenizer_was_retrained(tmp_path: Path,
     assert second != first
     assert manifests() == [second, second]
     assert any("re-encoding" in s for s in said)
+
+
+@pytest.mark.falsifies("GATE-PREFLIGHT-ARGS")
+@pytest.mark.parametrize(("flags", "gate", "needle"), [
+    (["--minutes", "0"], "GATE-PREFLIGHT-ARGS", "--minutes 0.0 is invalid"),
+    (["--minutes", "-5"], "GATE-PREFLIGHT-ARGS", "--minutes -5.0 is invalid"),
+    (["--minutes", "nan"], "GATE-PREFLIGHT-ARGS", "--minutes nan is invalid"),
+    (["--minutes", "inf"], "GATE-PREFLIGHT-ARGS", "--minutes inf is invalid"),
+    (["--batch-size", "0"], "GATE-PREFLIGHT-ARGS", "--batch-size 0 is invalid"),
+    (["--seed", "-1"], "GATE-PREFLIGHT-ARGS", "--seed -1 is invalid"),
+    (["--seq-length", "100000"], "GATE-PREFLIGHT-SEQ", "--seq-length 100000 exceeds"),
+], ids=["minutes-0", "minutes-neg", "minutes-nan", "minutes-inf", "batch-0", "seed-neg", "seq-too-long"])
+def test_demo_refuses_bad_numbers_before_tokenizing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str], flags: list[str],
+                                                    gate: str, needle: str) -> None:
+    import trainer.commands.demo as demo
+
+    def no_tokenizing(*args, **kwargs):
+        raise AssertionError("the demo tokenized the corpus before refusing its arguments")
+
+    monkeypatch.setattr(demo, "_prepare_data", no_tokenizing)
+    rc = main(["demo", "--out", str(tmp_path / "demo"), *flags])
+    err = capsys.readouterr().err
+    assert rc == 3, err
+    line = next(ln for ln in err.splitlines() if gate in ln)
+    assert needle in line
+    assert not (tmp_path / "demo").exists()
+
+
+def test_demo_validates_device_flag_at_parse_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import trainer.commands.demo as demo
+
+    monkeypatch.setattr(demo, "_prepare_data", lambda *a, **k: pytest.fail("tokenized before refusing --device"))
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--out", str(tmp_path / "demo"), "--device", "gpu0"])
+    assert exc.value.code == 2
+    assert "invalid device 'gpu0'" in capsys.readouterr().err
+
+
+def test_demo_calibration_uses_the_loops_optimizer_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    import trainer.model
+    from trainer.commands.demo import _seconds_per_step
+    from trainer.config import get_preset
+    from trainer.train.device import resolve_device
+    from trainer.train.options import ADAM_BETAS, ADAM_EPS, WEIGHT_DECAY, TrainOptions
+    from trainer.train.preflight import PreflightReport
+
+    seen: list[tuple] = []
+    real = trainer.model.make_optimizer
+
+    def spy(model, lr, weight_decay, **kw):
+        seen.append((weight_decay, kw.get("betas"), kw.get("eps")))
+        return real(model, lr, weight_decay, **kw)
+
+    monkeypatch.setattr(trainer.model, "make_optimizer", spy)
+    opts = TrainOptions(dataset=None, tokenizer=None, run_dir=Path("unused"), model="tiny", batch_size=2,
+                        seq_length=8, device="cpu")
+    report = PreflightReport(options=opts, model_config=get_preset("tiny"), device=resolve_device("cpu"),
+                             init_spec=None, tokenizer_vocab=None, reader=None)
+    assert _seconds_per_step(report, opts) > 0
+    assert seen == [(WEIGHT_DECAY, ADAM_BETAS, ADAM_EPS)]

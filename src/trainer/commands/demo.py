@@ -10,6 +10,7 @@ downloaded.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -23,15 +24,18 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 HELP = "tokenize the Python stdlib and train a small model on CPU for a few minutes, end to end"
 
 TOKENIZER_BYTES = 3_000_000  # BPE is trained on the first ~3 MB of train files: enough for 2048 merges
+MIN_STEPS = 20  # a run shorter than this shows no learning curve; a tiny --minutes trains this many (announced)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from trainer.train.device import validate_device_flag
+
     parser.add_argument("--minutes", type=float, default=2.0, help="training time budget (default 2)")
     parser.add_argument("--out", type=Path, default=Path("apr-demo"), help="output directory (default ./apr-demo)")
     parser.add_argument("--model", default="tiny", help="preset to train (default tiny, ~1M parameters)")
     parser.add_argument("--seq-length", type=int, default=128, help="tokens per sequence (default 128)")
     parser.add_argument("--batch-size", type=int, default=8, help="sequences per step (default 8)")
-    parser.add_argument("--device", default="cpu", help="device (default cpu)")
+    parser.add_argument("--device", type=validate_device_flag, default="cpu", help="device (default cpu)")
     parser.add_argument("--seed", type=int, default=42, help="seed (default 42)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
@@ -84,10 +88,11 @@ def _seconds_per_step(report: PreflightReport, opts: TrainOptions) -> float:
 
     from trainer.model import LlamaForCausalLM, make_optimizer
     from trainer.train.loop import train_step
+    from trainer.train.options import ADAM_BETAS, ADAM_EPS, WEIGHT_DECAY
 
     torch.manual_seed(opts.seed)
     model = LlamaForCausalLM(report.model_config).to(report.device.name)
-    opt = make_optimizer(model, opts.lr, 0.01)
+    opt = make_optimizer(model, opts.lr, WEIGHT_DECAY, betas=ADAM_BETAS, eps=ADAM_EPS)  # as the loop builds it
     x = torch.randint(0, report.model_config.vocab_size, (opts.batch_size, opts.seq_length + 1))
     batch = [(x[:, :-1].to(report.device.name), x[:, 1:].to(report.device.name))]
     times = []
@@ -100,10 +105,11 @@ def _seconds_per_step(report: PreflightReport, opts: TrainOptions) -> float:
 
 def run(args: argparse.Namespace) -> int:
     from trainer.config import get_preset
-    from trainer.errors import RunAborted
+    from trainer.errors import PreflightError, RunAborted
+    from trainer.train.device import resolve_device
     from trainer.train.loop import run_training
     from trainer.train.options import TrainOptions
-    from trainer.train.preflight import run_preflight
+    from trainer.train.preflight import check_run_numbers, check_seq_length, run_preflight
 
     out = Path(args.out)
     log = sys.stderr if args.json else sys.stdout
@@ -111,8 +117,11 @@ def run(args: argparse.Namespace) -> int:
     def say(text: str) -> None:
         print(text, file=log, flush=True)
 
+    if not (math.isfinite(args.minutes) and args.minutes > 0):
+        raise PreflightError("GATE-PREFLIGHT-ARGS", f"--minutes {args.minutes} is invalid: must be > 0 and finite",
+                             fix="pass a positive time budget, e.g. --minutes 2")
     config = get_preset(args.model)
-    tok_dir, train_dir, val_dir = _prepare_data(out, config.vocab_size, say)
+    tok_dir, train_dir, val_dir = out / "tokenizer", out / "data" / "train", out / "data" / "val"
     run_dir = out / f"run-{time.strftime('%Y%m%d-%H%M%S')}"
     opts = TrainOptions(
         dataset=train_dir, tokenizer=tok_dir, run_dir=run_dir, mode="from-scratch", model=args.model,
@@ -120,10 +129,19 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed, lr=1e-3, warmup_steps=1, target_val_loss=3.0, device=args.device, val_shard=val_dir,
         val_batches=8, allow_shard_cycle=True, patience=3, min_epochs=3, progress=not args.json,
     )
+    # The cheap refusals first: tokenizing and encoding the stdlib takes minutes.
+    check_run_numbers(opts)
+    check_seq_length(opts.seq_length, config.max_position_embeddings, f"preset {config.name}")
+    resolve_device(opts.device)
+    _prepare_data(out, config.vocab_size, say)  # fills tok_dir, train_dir and val_dir
     per_step = _seconds_per_step(run_preflight(opts.replace(run_dir=out / ".calibrate")), opts)
-    budget = max(args.minutes, 0.05) * 60
+    budget = args.minutes * 60
     # ~85% of the budget for steps; evaluation and checkpoints take the rest.
-    num_steps = max(20, int(0.85 * budget / per_step))
+    num_steps = int(0.85 * budget / per_step)
+    if num_steps < MIN_STEPS:
+        say(f"note: --minutes {args.minutes:g} fits {num_steps} steps of ~{per_step * 1000:.0f} ms; "
+            f"training the minimum of {MIN_STEPS}")
+        num_steps = MIN_STEPS
     steps_per_epoch = max(10, num_steps // 8)
     opts = opts.replace(num_steps=num_steps, steps_per_epoch=steps_per_epoch, warmup_steps=max(1, num_steps // 20))
     say(f"[3/3] training {config.name} from scratch: {num_steps} steps (~{per_step * 1000:.0f} ms each, "
