@@ -73,3 +73,26 @@ def test_init_rejects_vocab_size_override(tmp_path: Path, trained: tuple[Path, P
     rc = main(argv(ds, tok, tmp_path / "ft", "--init", str(base / "ckpt" / "epoch-002.apr")))  # argv adds --vocab-size
     assert rc == 3
     assert "GATE-PREFLIGHT-ARGS" in capsys.readouterr().err
+
+
+@pytest.mark.falsifies("INV-TRAIN-019", "INV-TRAIN-014")
+def test_resumed_init_run_keeps_its_init_population(tmp_path: Path, trained: tuple[Path, Path, Path]) -> None:
+    import json
+
+    ds, tok, base = trained
+    ft = tmp_path / "ft"
+    kw = {"num_steps": 4, "steps_per_epoch": 2, "mode": "finetune", "vocab_size": None,
+          "init": base / "ckpt" / "epoch-002.apr", "model": "llama-370m"}
+
+    def stop_at_3(steps_completed: int) -> None:
+        if steps_completed == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(ds, tok, ft, step_hook=stop_at_3, **kw)
+    population = json.loads((ft / "result.json").read_text())["init_population"]
+    assert "populated" in (population or "")
+    resumed = train(ds, tok, ft, resume=True, **kw)
+    assert resumed.status == "FINISHED" and resumed.resumed_from_epoch == 1
+    assert resumed.init_population == population
+    assert json.loads((ft / "result.json").read_text())["init_population"] == population

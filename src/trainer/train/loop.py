@@ -127,13 +127,24 @@ class _Progress:
             self._bar.stop()
 
 
-def write_run_file(run_dir: Path, opts: TrainOptions, report: PreflightReport) -> None:
-    """run.json: the settings fingerprint a --resume must match, plus the architecture."""
+def write_run_file(run_dir: Path, opts: TrainOptions, report: PreflightReport,
+                   init_population: str | None = None) -> None:
+    """run.json: the settings fingerprint a --resume must match, the architecture, and what --init populated."""
     from trainer.checkpoint.atomic import atomic_write_text
 
     data = {"fingerprint": opts.fingerprint(), "model": report.model_config.to_dict(),
-            "device": report.device.name, "tokenizer_vocab": report.tokenizer_vocab}
+            "device": report.device.name, "tokenizer_vocab": report.tokenizer_vocab,
+            "init_population": init_population}
     atomic_write_text(run_dir / RUN_FILE, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def recorded_init_population(run_dir: Path) -> str | None:
+    """The --init population summary run.json recorded (None for runs without --init or an older run.json)."""
+    try:
+        value = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8")).get("init_population")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def run_training(report: PreflightReport, *, console: Console | None = None,
@@ -196,6 +207,7 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
             wall_before = state.wall_seconds
             metrics.truncate_to(state.step)  # the steps after the checkpoint are replayed
             result.resumed_from_epoch = state.epochs_completed
+            result.init_population = recorded_init_population(run_dir)  # the --init load happened before
         else:
             val0 = evaluate(model, val_batches)
             if not math.isfinite(val0):
@@ -208,7 +220,7 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
                 gates.check_initial_baseline(val0, config.vocab_size)
             gates.check_non_divergence(0, state.val_loss_history, regime=regime, vocab_size=config.vocab_size)
             patience.update(0, val0)
-            write_run_file(run_dir, opts, report)  # with the first checkpoint: from here on --resume works
+            write_run_file(run_dir, opts, report, population)  # with the first checkpoint: from here on --resume works
             checkpoint(0, {"train_loss": None, "val_loss": val0, "train_ppl": None, "val_ppl": safe_exp(val0),
                            "wall_seconds": 0.0, "tokens_seen": 0, "grad_norm_max": None, "lr": None})
         result.initial_val_loss = state.initial_val_loss
