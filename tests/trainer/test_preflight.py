@@ -305,3 +305,33 @@ def test_preflight_rejects_seed_out_of_range(tmp_path: Path, data: tuple[Path, P
     ds, tok = data
     line = _refused(capsys, argv(ds, tok, tmp_path / "run", seed=seed), "GATE-PREFLIGHT-ARGS")
     assert f"--seed {seed}" in line
+
+
+@pytest.mark.falsifies("GATE-CORPUS-PREFLIGHT")
+def test_corpus_budget_takes_the_options_planned_tokens(tmp_path: Path) -> None:
+    """The budget gate uses TrainOptions.planned_tokens (one definition of the product), not its own copy."""
+    from trainer.errors import PreflightError
+    from trainer.train.options import TrainOptions
+    from trainer.train.preflight import check_corpus_budget
+
+    opts = TrainOptions(dataset=None, tokenizer=None, run_dir=tmp_path, num_steps=10, grad_accum=2, batch_size=4,
+                        seq_length=8)
+    assert opts.planned_tokens == 10 * 2 * 4 * 8
+    with pytest.raises(PreflightError) as exc:
+        check_corpus_budget(planned_tokens=opts.planned_tokens, batches_per_pass=10, batch_tokens=32,
+                            allow_cycle=False)
+    line = str(exc.value).splitlines()[0]
+    assert "GATE-CORPUS-PREFLIGHT" in line and "planned_tokens=640" in line and "20 batches planned" in line
+
+
+def test_dead_helpers_are_gone() -> None:
+    """Removed as unused: nothing in src, tests or bench called them."""
+    import trainer.checkpoint.apr as apr
+    import trainer.commands.pretrain as pretrain
+    import trainer.data.inputs as inputs
+    import trainer.train.result as result
+
+    assert not hasattr(pretrain, "EXIT_ABORTED")
+    assert not hasattr(result, "read_result")
+    assert not hasattr(inputs, "iter_corpus")
+    assert not hasattr(apr.AprHeader, "flag_names")

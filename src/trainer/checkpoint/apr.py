@@ -186,26 +186,6 @@ class AprHeader:
     header_crc: int
     reserved: bytes
 
-    @property
-    def flag_names(self) -> list[str]:
-        return [name for name, bit in _FLAG_NAMES.items() if self.flags & bit]
-
-
-_FLAG_NAMES = {
-    "LZ4_COMPRESSED": FLAG_LZ4,
-    "ZSTD_COMPRESSED": FLAG_ZSTD,
-    "ENCRYPTED": FLAG_ENCRYPTED,
-    "SIGNED": FLAG_SIGNED,
-    "SHARDED": FLAG_SHARDED,
-    "QUANTIZED": FLAG_QUANTIZED,
-    "HAS_FILTERBANK": FLAG_HAS_FILTERBANK,
-    "HAS_MODEL_CARD": FLAG_HAS_MODEL_CARD,
-    "STREAMING": FLAG_STREAMING,
-    "HAS_VOCAB": FLAG_HAS_VOCAB,
-    "LAYOUT_ROW_MAJOR": FLAG_LAYOUT_ROW_MAJOR,
-    "LAYOUT_COLUMN_MAJOR": FLAG_LAYOUT_COLUMN_MAJOR,
-}
-
 
 @dataclass(frozen=True)
 class TensorEntry:

@@ -18,9 +18,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 HELP = "pretrain or fine-tune a decoder on token shards (real compute; --synthetic is an opt-in dry run)"
 
-EXIT_ABORTED = 4
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from trainer.train.device import validate_device_flag
 

@@ -155,9 +155,3 @@ def iter_documents(path: Path) -> Iterator[str]:
     """Documents of one input file (see the module docstring for the rules)."""
     for doc in read_documents(path):
         yield doc.text
-
-
-def iter_corpus(files: Iterable[Path]) -> Iterator[str]:
-    """Documents of several files, in order."""
-    for path in files:
-        yield from iter_documents(path)

@@ -209,7 +209,7 @@ def check_regime(mode: str, vocab_size: int, *, has_init: bool) -> None:
 
 
 def check_corpus_budget(
-    *, planned_batches: int, batches_per_pass: int, batch_tokens: int, allow_cycle: bool
+    *, planned_tokens: int, batches_per_pass: int, batch_tokens: int, allow_cycle: bool
 ) -> tuple[float, str | None]:
     """GATE-CORPUS-PREFLIGHT (FALSIFY-CORPUS-004): planned tokens vs one pass over the corpus.
 
@@ -217,7 +217,8 @@ def check_corpus_budget(
     a refusal; with it, a warning (the reader then cycles, logging
     GATE-TRAIN-EXHAUST at the first wrap; it never emits placeholder losses).
     """
-    planned = planned_batches * batch_tokens
+    planned = planned_tokens
+    planned_batches = planned_tokens // batch_tokens if batch_tokens else 0
     available = batches_per_pass * batch_tokens
     factor = planned / available if available else math.inf
     if planned <= available:
@@ -314,7 +315,7 @@ def run_preflight(opts: TrainOptions) -> PreflightReport:
     check_seq_length(opts.seq_length, config.max_position_embeddings, model_desc)
     reader = WindowReader(shards, opts.seq_length, opts.batch_size, opts.seed, opts.val_batches, val_shards)
     factor, warning = check_corpus_budget(
-        planned_batches=opts.num_steps * opts.grad_accum,
+        planned_tokens=opts.planned_tokens,
         batches_per_pass=reader.batches_per_epoch,
         batch_tokens=opts.batch_size * opts.seq_length,
         allow_cycle=opts.allow_shard_cycle,

@@ -101,10 +101,6 @@ def write_result(result: RunResult, run_dir: Path) -> Path:
     return path
 
 
-def read_result(run_dir: Path) -> dict[str, Any]:
-    return json.loads((Path(run_dir) / "result.json").read_text(encoding="utf-8"))
-
-
 def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
