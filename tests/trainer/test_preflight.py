@@ -322,16 +322,3 @@ def test_corpus_budget_takes_the_options_planned_tokens(tmp_path: Path) -> None:
                             allow_cycle=False)
     line = str(exc.value).splitlines()[0]
     assert "GATE-CORPUS-PREFLIGHT" in line and "planned_tokens=640" in line and "20 batches planned" in line
-
-
-def test_dead_helpers_are_gone() -> None:
-    """Removed as unused: nothing in src, tests or bench called them."""
-    import trainer.checkpoint.apr as apr
-    import trainer.commands.pretrain as pretrain
-    import trainer.data.inputs as inputs
-    import trainer.train.result as result
-
-    assert not hasattr(pretrain, "EXIT_ABORTED")
-    assert not hasattr(result, "read_result")
-    assert not hasattr(inputs, "iter_corpus")
-    assert not hasattr(apr.AprHeader, "flag_names")
