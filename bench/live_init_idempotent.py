@@ -13,24 +13,17 @@ from bench/live_init_run.py.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from trainer.hashing import file_sha256
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "runs" / "live-init"
 OUT = REPO / "runs" / "live-idem"
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def main() -> int:
@@ -61,7 +54,7 @@ def main() -> int:
             keys = list(f.keys())
         result = json.loads((OUT / name / "result.json").read_text())
         runs[name] = {
-            "sha256": sha256(ckpt),
+            "sha256": file_sha256(ckpt),
             "bytes": ckpt.stat().st_size,
             "adam_moment_tensors": sum(1 for k in keys if "exp_avg" in k),
             "optimizer_state_keys": keys,

@@ -25,7 +25,6 @@ non-zero if any step fails, so a failing run is recorded as failing.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import math
@@ -34,6 +33,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from trainer.hashing import file_sha256
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "runs" / "live-init"
@@ -69,14 +70,6 @@ def step(title: str, argv: list[str]) -> float:
     if proc.returncode != 0:
         raise SystemExit(proc.returncode)
     return took
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def main() -> int:
@@ -121,7 +114,7 @@ def main() -> int:
         for meta in sorted((d / "ckpt").glob("*.metadata.json")):
             shutil.copyfile(meta, pack / name / meta.name)
         checkpoints[name] = {
-            p.name: {"sha256": sha256(p), "bytes": p.stat().st_size} for p in sorted((d / "ckpt").glob("*.apr"))
+            p.name: {"sha256": file_sha256(p), "bytes": p.stat().st_size} for p in sorted((d / "ckpt").glob("*.apr"))
         }
     compare = {
         "finetune": f,
@@ -145,7 +138,7 @@ def main() -> int:
         "wall_seconds_total": sum(timings.values()),
         "timings": timings,
         "checkpoints": checkpoints,
-        "gguf": {"file": gguf.name, "sha256": sha256(gguf), "bytes": gguf.stat().st_size},
+        "gguf": {"file": gguf.name, "sha256": file_sha256(gguf), "bytes": gguf.stat().st_size},
     }
     (OUT / "compare.json").write_text(json.dumps(compare, indent=2, sort_keys=True) + "\n")
     print(json.dumps({k: v for k, v in compare.items() if not isinstance(v, dict)}, indent=2, sort_keys=True))

@@ -21,7 +21,6 @@ beyond asking whether it exists):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainer.errors import PreflightError
+from trainer.hashing import file_sha256
 from trainer.train.device import ResolvedDevice, resolve_device
 from trainer.train.options import FINETUNE_EPOCH0_CAP, TrainOptions
 
@@ -146,14 +146,6 @@ def check_token_range(max_token_id: int, model_vocab: int, dataset: Path) -> Non
         )
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def check_val_disjoint(train_files: list[Path], val_files: list[Path], *, dataset: Path, val_shard: Path) -> None:
     """GATE-DATA-003: with ``--val-shard`` every window of ``--dataset`` trains, so the held-out
     files must not be training files: refuse the same file (``os.path.samefile``) or the same bytes
@@ -162,7 +154,7 @@ def check_val_disjoint(train_files: list[Path], val_files: list[Path], *, datase
 
     def sha(f: Path) -> str:
         if f not in hashes:
-            hashes[f] = _file_sha256(f)
+            hashes[f] = file_sha256(f)
         return hashes[f]
 
     for v in val_files:
