@@ -114,3 +114,25 @@ def load_contracts(paths: Sequence[str], start: Path | None = None) -> tuple[Any
 def unreadable(run: Any) -> list[Any]:
     """Findings that kept a file out of the analysis (it did not parse as a mapping)."""
     return [d for d in run.diagnostics if d.code.startswith("PV-YAML-") or d.code == "PV-SCH-008"]
+
+
+def contracts_for_command(command: str, paths: Sequence[str], stderr: Any, noun: str) -> tuple[Any, Any] | None:
+    """What ``pv graph``, ``pv audit`` and ``pv coverage`` start with: config and readable contracts.
+
+    Prints the one-line reason and returns None when there is nothing to work on
+    (a bad [tool.pv] table, a missing path, no contract); the command then exits 2.
+    ``noun`` finishes "no contract to ..." (graph, audit, measure).
+    """
+    from pv.config import ConfigError
+
+    try:
+        run, config = load_contracts(paths)
+    except ConfigError as exc:
+        stderr.write(f"pv {command}: {exc}\n")
+        return None
+    for diag in run.usage_problems + unreadable(run):
+        stderr.write(diag.render() + "\n")
+    if run.usage_problems or not run.contracts:
+        stderr.write(f"pv {command}: no contract to {noun}\n")
+        return None
+    return run, config

@@ -30,19 +30,12 @@ def run(args: argparse.Namespace) -> int:
 
     from pv import exitcodes
     from pv.analysis.coverage import coverage_report, to_json, totals
-    from pv.analysis.source import load_contracts, unreadable
-    from pv.config import ConfigError
+    from pv.analysis.source import contracts_for_command
 
-    try:
-        run_, config = load_contracts(args.paths)
-    except ConfigError as exc:
-        sys.stderr.write(f"pv coverage: {exc}\n")
+    loaded = contracts_for_command("coverage", args.paths, sys.stderr, "measure")
+    if loaded is None:
         return exitcodes.NOTHING_CHECKED
-    for diag in run_.usage_problems + unreadable(run_):
-        sys.stderr.write(diag.render() + "\n")
-    if run_.usage_problems or not run_.contracts:
-        sys.stderr.write("pv coverage: no contract to measure\n")
-        return exitcodes.NOTHING_CHECKED
+    run_, config = loaded
     report = coverage_report(run_.contracts, config.root)
     total = totals(report)
     if args.format == "json":

@@ -23,19 +23,12 @@ def run(args: argparse.Namespace) -> int:
 
     from pv import exitcodes
     from pv.analysis.graph import build_graph, cycle_diagnostics, render
-    from pv.analysis.source import load_contracts, unreadable
-    from pv.config import ConfigError
+    from pv.analysis.source import contracts_for_command
 
-    try:
-        run_, _ = load_contracts(args.paths)
-    except ConfigError as exc:
-        sys.stderr.write(f"pv graph: {exc}\n")
+    loaded = contracts_for_command("graph", args.paths, sys.stderr, "graph")
+    if loaded is None:
         return exitcodes.NOTHING_CHECKED
-    for diag in run_.usage_problems + unreadable(run_):
-        sys.stderr.write(diag.render() + "\n")
-    if run_.usage_problems or not run_.contracts:
-        sys.stderr.write("pv graph: no contract to graph\n")
-        return exitcodes.NOTHING_CHECKED
+    run_, _ = loaded
     graph = build_graph(run_.contracts)
     sys.stdout.write(render(graph, args.format))
     cycles = cycle_diagnostics(graph)
