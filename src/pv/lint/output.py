@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from pv.diagnostics import Severity
 from pv.lint.framework import LintRun, Verdict
 
 _WIDTH = 16
 _STYLE = {Verdict.PASS: "bold green", Verdict.FAIL: "bold red", Verdict.SKIP: "yellow"}
-_SEV = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def gate_lines(run: LintRun) -> list[tuple[str, Verdict, str, str]]:
@@ -38,6 +36,8 @@ def write_text(run: LintRun, stream: TextIO, *, color: bool, quiet: bool, extra:
     from rich.console import Console
     from rich.text import Text
 
+    from pv.report.text import diagnostic_text
+
     console = Console(file=stream, highlight=False, soft_wrap=True, force_terminal=True)
     for head, verdict, tail, _ in gate_lines(run):
         t = Text(head + " ")
@@ -46,14 +46,7 @@ def write_text(run: LintRun, stream: TextIO, *, color: bool, quiet: bool, extra:
         console.print(t)
     if not quiet:
         for d in diags:
-            t = Text()
-            t.append(f"{d.path}:{d.line}:{d.col}: ", style="bold")
-            t.append(d.code, style=_SEV[d.severity])
-            t.append(f" {d.message}")
-            if d.hint:
-                t.append(f" ({d.hint})", style="dim")
-            t.append(f" [{d.severity.label}]", style=_SEV[d.severity])
-            console.print(t)
+            console.print(diagnostic_text(d))
     for line in extra:
         console.print(Text(line, style="dim"))
     style = "bold red" if run.failed or run.vacuous else "bold green"

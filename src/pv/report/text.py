@@ -12,9 +12,28 @@ from typing import TYPE_CHECKING, Any, TextIO
 from pv.diagnostics import Diagnostic, Severity
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from pv.report import RunSummary
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def diagnostic_text(d: Diagnostic) -> Text:
+    """One finding as colored rich text: ``path:line:col: CODE message (hint) [severity]``.
+
+    The one place that styles a diagnostic line (pv validate and the pv lint gate table use it).
+    """
+    from rich.text import Text
+
+    t = Text()
+    t.append(f"{d.path}:{d.line}:{d.col}: ", style="bold")
+    t.append(d.code, style=_STYLE[d.severity])
+    t.append(f" {d.message}")
+    if d.hint:
+        t.append(f" ({d.hint})", style="dim")
+    t.append(f" [{d.severity.label}]", style=_STYLE[d.severity])
+    return t
 
 
 def _is_tty(stream: TextIO) -> bool:
@@ -41,14 +60,7 @@ def write(diags: Sequence[Diagnostic], stream: TextIO, summary: RunSummary, opti
     console = Console(file=stream, highlight=False, soft_wrap=True, force_terminal=True)
     if not quiet:
         for d in diags:
-            t = Text()
-            t.append(f"{d.path}:{d.line}:{d.col}: ", style="bold")
-            t.append(d.code, style=_STYLE[d.severity])
-            t.append(f" {d.message}")
-            if d.hint:
-                t.append(f" ({d.hint})", style="dim")
-            t.append(f" [{d.severity.label}]", style=_STYLE[d.severity])
-            console.print(t)
+            console.print(diagnostic_text(d))
     line = summary.line(diags)
     errors = any(d.severity == Severity.ERROR for d in diags)
     style = "bold red" if errors or summary.files_checked == 0 else "bold green"
