@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from pv.config import PvConfig
     from pv.lint.framework import LintContext
 
-FORMAT = 2
+FORMAT = 3
 MAX_ENTRIES = 8
 _INI_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 
@@ -177,7 +177,7 @@ class RunCache:
         argv = {
             "cwd": os.getcwd(), "paths": list(args.paths), "format": args.format, "strict": args.strict,
             "stb": args.strict_test_binding, "quiet": args.quiet, "baseline": args.baseline,
-            "color": args.color, "pv": _pv_source_stamp(), "format_version": FORMAT,
+            "color": args.color, "base": args.base, "pv": _pv_source_stamp(), "format_version": FORMAT,
         }  # fmt: skip
         key = hashlib.sha256(json.dumps(argv, sort_keys=True).encode()).hexdigest()
         cache = cls(config.root, key, config, paths, args.baseline)

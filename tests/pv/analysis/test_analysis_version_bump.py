@@ -158,3 +158,21 @@ def test_a_moved_origin_main_is_not_replayed_from_the_lint_cache(repo: Path):
     moved = lint()  # base moved back: the unbumped change is visible, not a replayed PASS
     assert moved.returncode == 1, moved.stdout
     assert "PV-DIFF-001" in moved.stdout
+
+
+def test_lint_cache_never_replays_one_base_for_another(repo: Path):
+    import subprocess
+    import sys
+
+    first = git(repo, "rev-parse", "HEAD").strip()
+    _edit(repo, "prediction: the loss goes down", "prediction: the loss goes up")  # a major change, no bump
+    git(repo, "commit", "-q", "-am", "reword without a bump")
+    second = git(repo, "rev-parse", "HEAD").strip()
+
+    def lint(base: str) -> subprocess.CompletedProcess[str]:  # cache on
+        return subprocess.run([sys.executable, "-m", "pv", "lint", "contracts", "--base", base], cwd=repo,
+                              capture_output=True, text=True, timeout=120)
+
+    assert lint(second).returncode == 0
+    against_first = lint(first)  # same inputs, another base: must not replay the PASS above
+    assert against_first.returncode == 1 and "PV-DIFF-001" in against_first.stdout, against_first.stdout

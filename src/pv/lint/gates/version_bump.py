@@ -1,8 +1,7 @@
 """Gate ``version-bump``: a contract whose content changed against the base revision has a bump and changelog.
 
-The base is ``--base REF`` (``ctx.options.base`` once the lint command passes
-it), else ``[tool.pv] diff_base``, else the merge-base of HEAD and origin/main
-if that branch exists, else HEAD (pv.analysis.gitrev). No git repository, an
+The base is ``--base REF`` (``ctx.options.base``), else ``[tool.pv] diff_base``, else the
+merge-base of HEAD and origin/main if that branch exists, else HEAD (pv.analysis.gitrev). No git repository, an
 unknown revision, or only new files: SKIP with the reason, never PASS.
 """
 
@@ -18,8 +17,7 @@ DESCRIPTION = "content changed against the base revision needs a semver bump and
 def run(ctx: LintContext) -> GateOutcome:
     from pv.analysis.bump import check_version_bumps
 
-    base = getattr(ctx.options, "base", None) or getattr(ctx.config, "diff_base", None) \
-        or ctx.config.extra.get("diff_base")
+    base = ctx.options.base or ctx.config.extra.get("diff_base")
     result = check_version_bumps(ctx.validation.contracts, ctx.root, base)
     counts = {"compared": result.compared, "changed": result.changed, "not_compared": len(result.not_compared),
               "base": result.base or ""}
