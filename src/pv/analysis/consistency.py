@@ -263,11 +263,6 @@ def _conflict_key(c: Conflict) -> tuple[str, int, str, int, str]:
     return (c.first.path, c.first.line, c.second.path, c.second.line, c.first.name)
 
 
-def find_conflicts(docs: Iterable[ContractDoc], graph: ContractGraph | None = None) -> list[Conflict]:
-    """Every disagreement between related facts, each pair once, in a stable order."""
-    return compare_facts(docs, graph)[0]
-
-
 def compare_facts(docs: Iterable[ContractDoc], graph: ContractGraph | None = None) -> tuple[list[Conflict], int]:
     """(conflicts, number of fact pairs compared): the count lets a gate tell "agree" from "nothing to compare"."""
     docs = sorted(docs, key=lambda d: str(d.path))

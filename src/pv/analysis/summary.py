@@ -30,11 +30,6 @@ from pv.diagnostics import Diagnostic, Severity
 _SHIP_COUNT = re.compile(r"\b(\d+)\s+ship[-_ ]?blocking\b", re.IGNORECASE)
 
 
-def summary_diagnostics(doc: Any) -> list[Diagnostic]:
-    """Every contradiction between the contract's summaries and its own falsifiers/obligations."""
-    return check_summaries(doc)[0]
-
-
 def check_summaries(doc: Any) -> tuple[list[Diagnostic], int]:
     """(findings, number of stated counts checked) for one contract."""
     raw = raw_mapping(doc)

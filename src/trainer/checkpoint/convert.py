@@ -28,6 +28,7 @@ def convert(src: Path, out: Path, *, to: str, force: bool = False) -> dict[str, 
     """Convert ``src`` to ``to`` ('apr' | 'hf' | 'tokenizer') at ``out``; returns a summary dict."""
     from trainer.checkpoint.bpe_json import write_tokenizer_dir
     from trainer.checkpoint.init import inspect_init
+    from trainer.data.tokenizer import count_vocab
 
     _check_out(out, force)
     spec = inspect_init(src)
@@ -38,7 +39,7 @@ def convert(src: Path, out: Path, *, to: str, force: bool = False) -> dict[str, 
         if tok_json is None:
             raise AprError(CONVERT_ID, f"{src} carries no tokenizer to extract", fix="use the model's own tokenizer.json")
         write_tokenizer_dir(tok_json, out)
-        vocab = len(json.loads((out / "vocab.json").read_text(encoding="utf-8")))
+        vocab = count_vocab(out)  # the same count the vocab gate checks
         return {"out": str(out), "to": to, "tensors": 0, "dropped": [], "vocab_size": vocab}
     from trainer.checkpoint.init import expected_parameters
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import SEED, load
-from pv.analysis.consistency import conflict_diagnostics, find_conflicts, values_agree
-from pv.analysis.summary import summary_diagnostics
+from pv.analysis.consistency import compare_facts, conflict_diagnostics, values_agree
+from pv.analysis.summary import check_summaries
 
 SEED_REL = "tests/fixtures/seed"
 
 
 def test_seed_conflicts_are_exactly_the_two_real_ones(seeds):
-    conflicts = find_conflicts(seeds.values())
+    conflicts = compare_facts(seeds.values())[0]
     found = {(c.first.name, c.first.path, c.first.line, c.second.path, c.second.line,
               c.first.value, c.second.value) for c in conflicts}
     assert found == {
@@ -26,7 +26,7 @@ def test_seed_conflicts_are_exactly_the_two_real_ones(seeds):
 
 
 def test_seed_conflict_diagnostics_name_both_files_and_lines(seeds):
-    diags = conflict_diagnostics(find_conflicts(seeds.values()))
+    diags = conflict_diagnostics(compare_facts(seeds.values())[0])
     rendered = sorted(d.render() for d in diags)
     assert [d.code for d in diags] == ["PV-CONST-001", "PV-CONST-001"]
     assert rendered[0].startswith(f"{SEED_REL}/apr-pretrain-arch-polymorphic-v1.yaml:294:9: PV-CONST-001 "
@@ -43,12 +43,12 @@ def test_qwen_formula_agrees_with_descriptor_on_every_other_constant(seeds):
     # The formula pins 10 facts in its own spellings (151_936, 1e-6, use_bias...); 9 agree with
     # qwen2.yaml's 0.5b variant, so a mechanism that mis-parsed literals would report more than one.
     both = [seeds["apr-pretrain-arch-polymorphic-v1"], seeds["qwen2"]]
-    assert [c.first.name for c in find_conflicts(both)] == ["tie_word_embeddings"]
+    assert [c.first.name for c in compare_facts(both)[0]] == ["tie_word_embeddings"]
 
 
 def test_unrelated_contracts_are_not_compared(seeds):
     # tokenizer-bpe and qwen2 both pin vocab_size, differently, but nothing links them.
-    assert find_conflicts([seeds["tokenizer-bpe-v1"], seeds["qwen2"]]) == []
+    assert compare_facts([seeds["tokenizer-bpe-v1"], seeds["qwen2"]])[0] == []
 
 
 def _provable(name: str, constants: str, depends: str = "") -> str:
@@ -62,7 +62,7 @@ def _provable(name: str, constants: str, depends: str = "") -> str:
 def test_constants_block_conflict_across_depends_on(write, tmp_path: Path):
     a = write("a-v1.yaml", _provable("a", "  vocab_size: 50257\n  tie_word_embeddings: true\n"))
     b = write("b-v1.yaml", _provable("b", "  vocab_size: 50_257\n  tied_embeddings: false\n", depends="a-v1"))
-    diags = conflict_diagnostics(find_conflicts(load([a, b], tmp_path)))
+    diags = conflict_diagnostics(compare_facts(load([a, b], tmp_path))[0])
     assert [(d.path, d.line, d.data["name"], d.data["other_path"], d.data["other_line"]) for d in diags] == [
         ("a-v1.yaml", 6, "tie_word_embeddings", "b-v1.yaml", "7"),
     ]
@@ -80,7 +80,7 @@ def test_summary_counts_contradicting_the_contract(seeds):
     got = {}
     for stem in ("apr-pretrain-from-init-v1", "apr-pretrain-init-finetune-v1", "apr-pretrain-arch-polymorphic-v1"):
         got[stem] = [(d.code, d.line, d.data["field"], d.data["claimed"], d.data["actual"])
-                     for d in summary_diagnostics(seeds[stem])]
+                     for d in check_summaries(seeds[stem])[0]]
     assert got["apr-pretrain-from-init-v1"] == [("PV-CONST-002", 270, "tested", "0", "6")]
     assert got["apr-pretrain-init-finetune-v1"] == [
         ("PV-CONST-003", 381, "qa_gate.description", "5", "4"),  # "All 5 ship-blocking falsifiers"
