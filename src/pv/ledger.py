@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from pv.atomic import write_json
 
 SCHEMA_VERSION = 1
 DEFAULT_LEDGER = Path(".pv") / "results.json"
@@ -165,20 +165,11 @@ class Ledger:
         target = path or self.path
         if target is None:
             raise ValueError("no ledger path")
-        target.parent.mkdir(parents=True, exist_ok=True)
         payload = {
             "schema_version": SCHEMA_VERSION,
             "results": {nid: self.results[nid].to_json() for nid in sorted(self.results)},
         }
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".results-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle, indent=1, sort_keys=True)
-                handle.write("\n")
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json(target, payload, trailing_newline=True, indent=1, sort_keys=True)
         return target
 
     def merge(self, new: Iterable[TestResult]) -> None:

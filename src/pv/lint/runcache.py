@@ -267,16 +267,13 @@ class RunCache:
                                             "under --strict-test-binding); exit 2\n" if code == 2 else ""}
         while len(entries) > MAX_ENTRIES:
             entries.pop(next(iter(entries)))
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            import tempfile  # only when writing: it pulls in shutil, bz2, lzma
+        import contextlib
 
-            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".lint-runs-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"format": FORMAT, "entries": entries}, handle)
-            os.replace(tmp, self.file)
-        except OSError:
-            pass
+        from pv.atomic import write_json
+
+        # a cache that cannot be written only costs the next run its replay
+        with contextlib.suppress(OSError):
+            write_json(self.file, {"format": FORMAT, "entries": entries})
 
 
 def _isatty() -> bool:

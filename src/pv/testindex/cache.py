@@ -9,7 +9,6 @@ A missing, unreadable or corrupt cache is simply rebuilt; nothing depends on it.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from pv.testindex.model import FileScan
@@ -60,11 +59,8 @@ def save(root: Path, config_key: str, scans: dict[str, FileScan]) -> None:
         gitignore = target.parent.parent / ".gitignore"
         if not gitignore.exists():
             gitignore.write_text("# pv's cache and ledgers; safe to delete\ncache/\n", encoding="utf-8")
-        import tempfile  # only when writing: it pulls in shutil, bz2, lzma
+        from pv.atomic import write_json
 
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".testindex-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, separators=(",", ":"))
-        os.replace(tmp, target)
+        write_json(target, payload, separators=(",", ":"))
     except OSError:
         pass

@@ -209,7 +209,7 @@ def test_run_cache_key_covers_evidence_ledger_and_git_head(tmp_path: Path) -> No
     from pv.lint.runcache import RunCache
 
     root = _project(tmp_path / "p", [("FALSIFY-A-001", "tests/test_a.py::test_ok")])
-    args = argparse.Namespace(no_cache=False, collect=False, update_baseline=False, format="json", color="never",
+    args = argparse.Namespace(no_cache=False, base=None, collect=False, update_baseline=False, format="json", color="never",
                               paths=[], strict=False, strict_test_binding=True, quiet=False, baseline=None)
     config = load_config(root)
     paths = [str(root / "contracts")]
