@@ -229,6 +229,21 @@ def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
     assert target.read_bytes() == b"new"
 
 
+def test_atomic_path_for_writers_that_need_a_file_name(tmp_path: Path) -> None:
+    from trainer.checkpoint.atomic import atomic_path
+
+    target = tmp_path / "model.safetensors"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("crash mid-write")
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]
+    with atomic_path(target) as tmp:
+        assert tmp.parent == tmp_path and tmp != target
+        tmp.write_bytes(b"new")
+    assert target.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]
+
+
 # ---------------------------------------------------------------- refusals (§3)
 def test_missing_file_is_init_003(tmp_path: Path) -> None:
     with pytest.raises(AprFormatError) as info:

@@ -70,6 +70,31 @@ def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     _fsync_dir(directory)
 
 
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path for writers that insist on a file name (e.g. safetensors'
+    ``save_file``); it replaces ``path`` atomically, fsynced, when the block exits cleanly,
+    and is removed on an exception. Same guarantees as :func:`atomic_open`."""
+    target = Path(path)
+    directory = target.parent
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        yield Path(tmp_name)
+        fd = os.open(tmp_name, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(tmp_name, _MODE)
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_dir(directory)
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | bytearray | memoryview) -> Path:
     """Atomically replace ``path`` with ``data``; returns the path."""
     with atomic_open(path) as fh:

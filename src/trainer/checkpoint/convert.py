@@ -60,13 +60,12 @@ def convert(src: Path, out: Path, *, to: str, force: bool = False) -> dict[str, 
     elif to == "hf":
         from safetensors.torch import save_file
 
-        from trainer.checkpoint.atomic import atomic_write_text
+        from trainer.checkpoint.atomic import atomic_path, atomic_write_text
 
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out / "config.json", json.dumps(spec.config.to_hf_config(), indent=2, sort_keys=True) + "\n")
-        tmp = out / ".model.safetensors.tmp"
-        save_file(tensors, str(tmp), metadata={"format": "pt"})
-        tmp.replace(out / "model.safetensors")
+        with atomic_path(out / "model.safetensors") as tmp:
+            save_file(tensors, str(tmp), metadata={"format": "pt"})
         if tok_json is not None:
             write_tokenizer_dir(tok_json, out)
     else:
