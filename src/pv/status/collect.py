@@ -11,7 +11,7 @@ not count as bound: it would "pass" whatever the code does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pv.binding import codes as bind_codes
@@ -34,6 +34,7 @@ class Collected:
     contracts: list[ContractFacts]
     run: ValidationRun  # the validation run (for "nothing checked" and usage errors)
     diagnostics: list[Diagnostic]  # validation findings after [tool.pv] policy
+    file_hashes: dict[str, str | None] = field(default_factory=dict)  # test files as the index read them
 
 
 def _is_error(code: str, config: PvConfig, resolver: Resolver) -> bool:
@@ -128,4 +129,4 @@ def collect(paths: Sequence[str | Path], config: PvConfig) -> Collected:
     kept = apply_policy(run.diagnostics, config).kept
     index = build_index(config.root)
     resolver = Resolver(index, config.root, ambiguous_severity_is_error=config.ambiguous_bare_names == "error")
-    return Collected(build_facts(run, kept, config, resolver), run, kept)
+    return Collected(build_facts(run, kept, config, resolver), run, kept, index.file_hashes())

@@ -291,8 +291,10 @@ def compute(contract: ContractFacts, ledger: Ledger, book: EvidenceBook, root: P
     return ContractStatus(contract, computed, fss, blockers)
 
 
-def compute_all(contracts: list[ContractFacts], ledger: Ledger, root: Path) -> list[ContractStatus]:
-    """Compute every contract's status, verifying each cited pack once."""
+def compute_all(contracts: list[ContractFacts], ledger: Ledger, root: Path,
+                file_hashes: Mapping[str, str | None] | None = None) -> list[ContractStatus]:
+    """Compute every contract's status, verifying each cited pack once; ``file_hashes`` (the
+    test index's) spares re-hashing test files for result freshness."""
     book = EvidenceBook(root, checks_of(contracts))
-    cache: dict[str, str | None] = {}
+    cache: dict[str, str | None] = dict(file_hashes or {})
     return [compute(c, ledger, book, root, cache) for c in contracts]

@@ -47,7 +47,7 @@ def compute_project(paths: Sequence[str], config: PvConfig, ledger: str | None =
     collected = collect(default_paths(paths, config), config)
     lpath = ledger_path(config, ledger)
     book = Ledger.load(lpath)
-    statuses = compute_all(collected.contracts, book, config.root)
+    statuses = compute_all(collected.contracts, book, config.root, collected.file_hashes)
     return StatusRun(statuses, collected, book, lpath, config.root)
 
 

@@ -42,6 +42,11 @@ class TestIndex:
     by_nodeid: dict[str, TestFunction] = field(default_factory=dict)
     by_name: dict[str, list[TestFunction]] = field(default_factory=dict)
 
+    def file_hashes(self) -> dict[str, str | None]:
+        """sha256 of every readable test file as scanned now, keyed like the ledger's ``file``,
+        so result freshness (pv.ledger.freshness) never hashes a file the index already read."""
+        return {rel: scan.sha256 for rel, scan in self.files.items() if scan.sha256}
+
     def __post_init__(self) -> None:
         for scan in self.files.values():
             for func in scan.functions:

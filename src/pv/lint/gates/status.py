@@ -39,7 +39,7 @@ def run(ctx: LintContext) -> GateOutcome:
                            measured=1, summary="results ledger unreadable")
     declared = [c for c in facts_for(ctx) if c.declared is not None]
     book = book_for(ctx)
-    cache: dict = {}
+    cache = ctx.index().file_hashes()  # test files this run already read and hashed
     diags: list[Diagnostic] = []
     unverified: list[str] = []
     for contract in declared:
