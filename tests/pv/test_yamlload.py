@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pv.checks import codes
-from pv.parse.yamlload import load_file, parse_text
+from pv.parse.yamlload import MAX_DEPTH, load_file, parse_text
 
 MB = 1024 * 1024
 
@@ -115,9 +115,19 @@ def test_recursive_alias_is_refused() -> None:
     assert parsed is None and only(diags).code == codes.YAML_RECURSIVE
 
 
-def test_deep_nesting_is_refused_not_a_crash() -> None:
-    parsed, diags = parse_text("a: " + "[" * 3000 + "]" * 3000 + "\n", "f.yaml")
-    assert parsed is None and only(diags).code == codes.YAML_BOMB
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 400, 3000], ids=["just-over", "walk-refuses", "libyaml-refuses"])
+def test_deep_nesting_is_refused_not_a_crash(depth: int) -> None:
+    # 400 levels pass libyaml on every PyYAML release and are refused by pv's own walk; 3,000 are
+    # refused by libyaml itself from PyYAML 6.0.4 on. Either way: one code, one message.
+    parsed, diags = parse_text("a: " + "[" * depth + "]" * depth + "\n", "f.yaml")
+    d = only(diags)
+    assert parsed is None and d.code == codes.YAML_BOMB
+    assert d.message == f"YAML nests more than {MAX_DEPTH} levels deep; refusing this file"
+
+
+def test_nesting_at_the_limit_loads() -> None:
+    parsed, diags = parse_text("a: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "\n", "f.yaml")
+    assert parsed is not None and diags == []
 
 
 def test_several_documents_are_refused() -> None:

@@ -63,6 +63,13 @@ class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
 _NODE_FLOOR = 20_000
 _NODES_PER_BYTE = 4
 
+# Deepest nesting a file may have. Contracts nest a handful of levels; libyaml (PyYAML >= 6.0.4)
+# refuses somewhere above 500 levels on its own, and the walk below would hit Python's recursion
+# limit near 1,000. One limit well below both makes the refusal the same whichever layer sees it.
+MAX_DEPTH = 200
+_DEPTH_MESSAGE = f"YAML nests more than {MAX_DEPTH} levels deep; refusing this file"
+_DEPTH_HINT = "flatten the structure"
+
 
 @dataclass(slots=True)
 class ParsedYaml:
@@ -112,6 +119,7 @@ class _Builder:
         self.key_positions: dict[KeyPath, Pos] = {}
         self.diags: list[Diagnostic] = []
         self.stack: set[int] = set()
+        self.depth = 0
 
     def build(self, node: Node, path: KeyPath) -> Any:
         self.visited += 1
@@ -128,6 +136,9 @@ class _Builder:
             raise _Refused(codes.YAML_RECURSIVE, "an alias refers to a node that contains it", _pos(node),
                            "remove the self-reference")
         self.stack.add(nid)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Refused(codes.YAML_BOMB, _DEPTH_MESSAGE, _pos(node), _DEPTH_HINT)
         try:
             if isinstance(node, SequenceNode):
                 if node.tag != SEQ:
@@ -139,6 +150,7 @@ class _Builder:
                 return self._mapping(node, path)
         finally:
             self.stack.discard(nid)
+            self.depth -= 1
         raise _Refused(codes.YAML_TAG, f"unsupported YAML node {type(node).__name__}", _pos(node))
 
     def _bad_tag(self, node: Node) -> None:
@@ -249,6 +261,9 @@ def parse_text(text: str, display: str, size_hint: int | None = None) -> tuple[P
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            if "nesting depth" in (exc.problem or ""):  # libyaml's own limit (PyYAML >= 6.0.4)
+                return None, [Diagnostic(codes.YAML_BOMB, Severity.ERROR, _DEPTH_MESSAGE, display,
+                                         line, col, hint=_DEPTH_HINT)]
             what = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
             return None, [Diagnostic(codes.YAML_SYNTAX, Severity.ERROR, f"YAML does not parse: {what}",
                                      display, line, col, hint="fix the YAML syntax here")]
@@ -267,9 +282,9 @@ def parse_text(text: str, display: str, size_hint: int | None = None) -> tuple[P
     except _Refused as ref:
         return None, [*builder.diags, Diagnostic(ref.code, Severity.ERROR, ref.message, display,
                                                  ref.pos[0], ref.pos[1], hint=ref.hint)]
-    except RecursionError:
-        return None, [Diagnostic(codes.YAML_BOMB, Severity.ERROR, "YAML nests too deeply to load",
-                                 display, 1, 1, hint="flatten the structure")]
+    except RecursionError:  # only reachable when the caller's stack is already deep
+        return None, [Diagnostic(codes.YAML_BOMB, Severity.ERROR, _DEPTH_MESSAGE, display, 1, 1,
+                                 hint=_DEPTH_HINT)]
     parsed = ParsedYaml(data, builder.positions, builder.key_positions)
     return parsed, builder.diags
 
