@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 case "${PV_DEPS:-locked}" in
   locked) VENV=.venv; LOCK=(-c requirements/lock.txt) ;;
-  latest) VENV=.venv-latest; LOCK=(--upgrade --upgrade-strategy eager) ;;
+  latest) VENV=.venv-latest; LOCK=(--upgrade --upgrade-strategy eager)
+          set -- --deselect tests/test_lock.py::test_the_running_environment_is_the_locked_one "$@" ;;
   *) echo "scripts/test.sh: PV_DEPS must be 'locked' or 'latest', not '${PV_DEPS}'" >&2; exit 2 ;;
 esac
 if [ ! -x "$VENV/bin/python" ]; then

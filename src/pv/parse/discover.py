@@ -8,6 +8,7 @@ back to an ancestor is reported instead of looping.
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 from collections.abc import Callable
@@ -82,16 +83,23 @@ def _one(path: Path, add: Callable[[Path], None], err: Report, explicit: bool) -
         err(codes.PATH_UNREADABLE, shown, f"cannot read path: {exc.strerror or exc}")
         return
     if path.is_symlink():
-        try:
-            path.resolve(strict=True)
-        except RuntimeError:
-            err(codes.PATH_UNREADABLE, shown, "symlink loop", "fix or remove the link")
-            return
-        except OSError:
-            pass
-        err(codes.PATH_UNREADABLE, shown, "dangling symlink", "fix or remove the link")
+        err(codes.PATH_UNREADABLE, shown, _broken_link_kind(path), "fix or remove the link")
         return
     err(codes.PATH_MISSING, shown, "path does not exist", "check the spelling")
+
+
+def _broken_link_kind(link: Path) -> str:
+    """Name why a symlink that does not resolve is broken: a loop or a missing target.
+
+    Python <= 3.12 raises RuntimeError for a loop; 3.13 raises OSError with errno ELOOP.
+    """
+    try:
+        link.resolve(strict=True)
+    except RuntimeError:
+        return "symlink loop"
+    except OSError as exc:
+        return "symlink loop" if exc.errno == errno.ELOOP else "dangling symlink"
+    return "dangling symlink"
 
 
 def _walk(top: Path, err: Report) -> list[Path]:
@@ -128,14 +136,7 @@ def _walk(top: Path, err: Report) -> list[Path]:
                     continue
                 if entry.name.endswith(SUFFIXES):
                     if entry.is_symlink() and not p.exists():
-                        try:
-                            p.resolve(strict=True)
-                            msg = "dangling symlink"
-                        except RuntimeError:
-                            msg = "symlink loop"
-                        except OSError:
-                            msg = "dangling symlink"
-                        err(codes.PATH_UNREADABLE, p.as_posix(), msg, "fix or remove the link")
+                        err(codes.PATH_UNREADABLE, p.as_posix(), _broken_link_kind(p), "fix or remove the link")
                         continue
                     found.append(p)
         finally:
