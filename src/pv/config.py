@@ -13,6 +13,7 @@ Keys::
     extension_keys = ["owner"]      # extra keys allowed anywhere
     # or per place: {"*" = [...], "provable" = [...], "gate" = [...], "metadata" = [...]}
     ambiguous_bare_names = "error"  # or "warning" (pv lint)
+    unknown-keys = "error"          # or "warn": unknown keys are reported as warnings (migration)
     severity = { "PV-REF-004" = "error" }
     suppress = [{ rule = "PV-SEM-005", reason = "legacy changelog, fixed in 2.0" }]
     diff_base = "origin/main"       # keys other commands own: see COMMAND_KEYS
@@ -34,7 +35,9 @@ COMMAND_KEYS: dict[str, tuple[type, str]] = {
     "diff_base": (str, "pv lint: the git revision the version-bump gate compares contracts against"),
 }
 _KNOWN_KEYS = {"root", "contracts", "max_file_bytes", "extension_keys", "severity", "suppress",
-               "ambiguous_bare_names", *COMMAND_KEYS}
+               "ambiguous_bare_names", "unknown-keys", *COMMAND_KEYS}
+# How unknown keys (PV-SCH-001) are reported: the --unknown-keys flag and [tool.pv] unknown-keys.
+UNKNOWN_KEYS_POLICIES = ("error", "warn")
 # Places extension_keys may be scoped to: "*" (anywhere), a dialect, or a top-level block name.
 _SUPPRESS_KEYS = {"fingerprint", "rule", "file", "reason"}
 
@@ -64,6 +67,7 @@ class PvConfig:
     severity: dict[str, Severity] = field(default_factory=dict)
     suppress: list[Suppression] = field(default_factory=list)
     ambiguous_bare_names: str = "error"
+    unknown_keys: str = "error"  # "warn": PV-SCH-001 is a warning (a registry migrating to pv)
     source: Path | None = None  # the pyproject.toml read, if any
     # Values of the [tool.pv] keys other commands own (COMMAND_KEYS), e.g. extra["diff_base"].
     extra: dict[str, Any] = field(default_factory=dict)
@@ -173,6 +177,10 @@ def parse_table(table: Any, source: Path) -> PvConfig:
     if policy not in ("error", "warning"):
         raise ConfigError(f"{where}.ambiguous_bare_names must be 'error' or 'warning'")
 
+    unknown_keys = table.get("unknown-keys", "error")
+    if unknown_keys not in UNKNOWN_KEYS_POLICIES:
+        raise ConfigError(f"{where}.unknown-keys must be 'error' or 'warn', not {unknown_keys!r}")
+
     extra: dict[str, Any] = {}
     for key, (kind, _what) in COMMAND_KEYS.items():
         if key in table:
@@ -181,8 +189,8 @@ def parse_table(table: Any, source: Path) -> PvConfig:
             extra[key] = table[key]
 
     return PvConfig(root=root, contracts=list(contracts), extension_keys=ext_map, max_file_bytes=max_bytes,
-                    severity=severity, suppress=suppress, ambiguous_bare_names=policy, source=source,
-                    extra=extra)
+                    severity=severity, suppress=suppress, ambiguous_bare_names=policy,
+                    unknown_keys=unknown_keys, source=source, extra=extra)
 
 
 def _known_codes() -> frozenset[str]:

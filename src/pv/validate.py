@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,8 @@ def _validate_paths(paths: Sequence[str | Path], config: PvConfig) -> Validation
         run.files.append(shown)
         run.diagnostics.extend(_check_file(file, shown, config, run))
     search_dirs = [config.root / c for c in config.contracts]
-    run.diagnostics.extend(check_cross(run.contracts, run.bindings, search_dirs))
+    roots = [Path(p) for p in paths if Path(p).is_dir()] + [d for d in search_dirs if d.is_dir()]
+    run.diagnostics.extend(check_cross(run.contracts, run.bindings, search_dirs, roots))
     run.diagnostics.sort(key=Diagnostic.sort_key)
     return run
 
@@ -127,7 +128,11 @@ def _check_file(file: Path, shown: str, config: PvConfig, run: ValidationRun) ->
         return key in config.extensions_for(scope) or key in config.extensions_for(kind)
 
     hint = _other_dialect_hint(kind)
-    diags += check_keys(raw, model_cls, shown, parsed.locate_key, allowed, hint)
+    key_diags = check_keys(raw, model_cls, shown, parsed.locate_key, allowed, hint)
+    if config.unknown_keys == "warn":  # a registry migrating to pv sees every unknown key, without failing
+        key_diags = [replace(d, severity=Severity.WARNING) if d.code == codes.SCH_UNKNOWN_KEY else d
+                     for d in key_diags]
+    diags += key_diags
     model, schema_diags = validate_model(model_cls, raw, shown, parsed)
     diags += schema_diags
     stem = file.name.rsplit(".", 1)[0]
@@ -153,20 +158,26 @@ def _top_level_guesses(raw: dict[str, Any]) -> list[str]:
 
 
 def _other_dialect_hint(kind: str) -> Callable[[str], str | None] | None:
-    """For a top-level key that belongs to the other dialect: say so instead of a bare 'unknown'."""
+    """For a top-level key that belongs to another dialect: say so instead of a bare 'unknown'."""
     from pv.checks.keys import model_keys
     from pv.model.gate import GateContract
+    from pv.model.kaizen import KaizenRecord
     from pv.model.provable import ProvableContract
 
-    other = {"provable": (GateContract, "gate"), "gate": (ProvableContract, "provable")}.get(kind)
-    if other is None:
+    others = {"provable": ((KaizenRecord, "kaizen"), (GateContract, "gate")),
+              "gate": ((ProvableContract, "provable"), (KaizenRecord, "kaizen")),
+              "kaizen": ((GateContract, "gate"),)}.get(kind)
+    if others is None:
         return None
-    other_keys = model_keys(other[0]).known
+    own = model_keys(model_for(kind)).known
+    other_keys = [(model_keys(m).known - own, name) for m, name in others]
 
     def hint(key: str) -> str | None:
-        if key in other_keys:
-            return (f"'{key}' belongs to the {other[1]} dialect, but this file is a {kind} contract; "
-                    "a contract uses one dialect")
+        for keys, name in other_keys:
+            if key in keys:
+                how = ("set metadata.kind: kaizen to make it one" if name == "kaizen"
+                       else "a contract uses one dialect")
+                return f"'{key}' belongs to the {name} dialect, but this file is a {kind} contract; {how}"
         return None
 
     return hint

@@ -185,3 +185,13 @@ def test_text_is_colored_on_a_terminal(project: Path) -> None:
     assert proc.wait(timeout=60) == 1
     out = b"".join(chunks).decode()
     assert "\x1b[" in out and "PV-SEM-001" in out and "contracts/bad.yaml:1:21:" in out
+
+
+def test_unknown_keys_flag_and_config(project: Path) -> None:
+    (project / "contracts" / "clamp.yaml").write_text(PROVABLE.replace("equations:", "equation:"))
+    assert run_pv("validate", cwd=project).returncode == 1
+    warned = run_pv("validate", "--unknown-keys=warn", cwd=project)
+    assert warned.returncode == 0 and "PV-SCH-001" in warned.stdout and "did you mean 'equations'?" in warned.stdout
+    (project / "pyproject.toml").write_text("[tool.pv]\ncontracts=['contracts']\nunknown-keys='warn'\n")
+    assert run_pv("validate", cwd=project).returncode == 0
+    assert run_pv("validate", "--unknown-keys=error", cwd=project).returncode == 1  # the flag wins

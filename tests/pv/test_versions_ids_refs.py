@@ -118,9 +118,19 @@ def test_harness_obligation_resolves_by_property_id_or_equation(write, config) -
     by_id = PROVABLE.replace("{type: bound, property", "{id: OB-1, type: bound, property").replace(
         'obligation: "output within [lo, hi]"', "obligation: OB-1")
     assert run_one(write, config, by_id, "i.yaml").diagnostics == []
-    dangling = PROVABLE.replace('obligation: "output within [lo, hi]"', "obligation: nowhere")
+    # Obligations that carry IDs: a citation matching none of them (a renamed ID) is an error.
+    dangling = by_id.replace("obligation: OB-1", "obligation: OB-2")
     run = run_one(write, config, dangling, "d.yaml")
-    assert found(run) == [(codes.ID_DANGLING, 27)] and "'nowhere'" in run.diagnostics[0].message
+    assert found(run) == [(codes.ID_DANGLING, 27)] and "'OB-2'" in run.diagnostics[0].message
+    assert run.diagnostics[0].hint == "did you mean 'OB-1'?"
+
+
+def test_harness_obligation_is_free_form_where_obligations_carry_no_id(write, config) -> None:  # type: ignore[no-untyped-def]
+    # The Rust pv's schema: proof_obligations[] have no id, so a harness's obligation is free text.
+    free = PROVABLE.replace('obligation: "output within [lo, hi]"', "obligation: CL-INV-001")
+    assert run_one(write, config, free).diagnostics == []
+    empty = PROVABLE.replace('obligation: "output within [lo, hi]"', 'obligation: ""')
+    assert [d.code for d in run_one(write, config, empty, "e.yaml").diagnostics] == [codes.SCH_EMPTY]
 
 
 # ---- across contracts -------------------------------------------------------------------
@@ -160,8 +170,18 @@ def test_gate_falsification_id_resolves_across_given_contracts(write, config) ->
     assert both.diagnostics == []
 
 
-@pytest.mark.parametrize("entry", ['"1.0.0 (yesterday): first version"', '"1.0.0: first version"',
-                                   '"1.0.0 (2026-01-01):"', '"v1.0.0 (2026-01-01): first"'])
+@pytest.mark.parametrize("entry", ['"1.0.0 (yesterday): first version"', '"1.0.0 (2026-01-01):"',
+                                   '"first version"', '"v1.0: first"'])
 def test_changelog_string_shape(write, config, entry: str) -> None:  # type: ignore[no-untyped-def]
     text = PROVABLE.replace('"1.0.0 (2026-01-01): first version"', entry)
     assert found(run_one(write, config, text)) == [(codes.SEM_ENTRY, 8)]
+
+
+@pytest.mark.parametrize("entry", ['"1.0.0: first version"', '"v1.0.0: first version"',
+                                   '"v1.0.0 (2026-01-01): first"'])
+def test_changelog_strings_of_the_rust_pv_registries_are_read(write, config, entry: str) -> None:  # type: ignore[no-untyped-def]
+    text = PROVABLE.replace('"1.0.0 (2026-01-01): first version"', entry)
+    assert run_one(write, config, text).diagnostics == []
+    # the version is still read from the entry: a wrong one is still caught
+    wrong = PROVABLE.replace('"1.0.0 (2026-01-01): first version"', entry.replace("1.0.0", "1.2.0"))
+    assert codes.SEM_NEWEST in [d.code for d in run_one(write, config, wrong, "w.yaml").diagnostics]

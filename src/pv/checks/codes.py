@@ -92,8 +92,10 @@ ID_DUPLICATE = register("PV-ID-001", E, "duplicate ID in this contract",
                         "Falsifier, gate, invariant, obligation, harness and failure-mode IDs are unique "
                         "within a contract. Rename one of the two.").code
 ID_DANGLING = register("PV-ID-002", E, "cited ID resolves nowhere in this contract",
-                       "An ID cited inside the contract (a Kani harness's obligation) names no proof "
-                       "obligation (by id or property) and no equation. Fix the citation.").code
+                       "A Kani harness's obligation names no proof obligation (by id or property) and no "
+                       "equation, in a contract whose obligations carry IDs (a renamed ID: pv says which "
+                       "one you probably meant). Where obligations carry no id, as in the Rust pv's "
+                       "schema, the reference is free-form and only an empty one is an error.").code
 ID_MALFORMED = register("PV-ID-003", E, "malformed ID",
                         "IDs are single tokens: no whitespace. Use '-' or '_' between words.").code
 
@@ -114,7 +116,8 @@ SEM_ORDER = register("PV-SEM-005", E, "changelog goes backwards",
                      "Changelog entries run in one direction (newest first, or oldest first) without "
                      "repeats. Move the entry to its place.").code
 SEM_ENTRY = register("PV-SEM-006", E, "malformed changelog entry",
-                     "A changelog entry is a string 'X.Y.Z (YYYY-MM-DD): text' or a mapping "
+                     "A changelog entry is a string 'X.Y.Z (YYYY-MM-DD): text' (the date may be "
+                     "left out, the version may start with 'v': 'v1.2.0: text') or a mapping "
                      "{version, date, change}.").code
 SEM_NO_VERSION = register("PV-SEM-007", E, "no version",
                           "A contract states its version, at the top level or in metadata.version.").code
@@ -135,3 +138,8 @@ REF_FALSIFIER = register("PV-REF-004", W, "gate cites a falsifier defined nowher
 REF_BINDING = register("PV-REF-005", E, "binding names an unknown contract or equation",
                        "A binding.yaml entry names a contract that is not among the contracts given, or "
                        "an equation that contract does not define.").code
+REF_BINDING_AMBIGUOUS = register("PV-REF-006", E, "binding names a contract that several files match",
+                                 "A binding.yaml entry names a contract by file name; it is looked up next to "
+                                 "the binding, then at the registry root. When neither holds it and several "
+                                 "files elsewhere in the registry match, pv cannot tell which one is meant. "
+                                 "Write the path relative to the binding (e.g. 'sub/name-v1.yaml').").code

@@ -13,13 +13,14 @@ from pv.parse.discover import SUFFIXES
 
 
 def check_cross(contracts: Sequence[LoadedContract], bindings: Sequence[LoadedBinding],
-                search_dirs: Sequence[Path] = ()) -> list[Diagnostic]:
+                search_dirs: Sequence[Path] = (), roots: Sequence[Path] = ()) -> list[Diagnostic]:
+    """``roots``: the registry roots (directories given), where a binding's names are looked up second."""
     out: list[Diagnostic] = []
     out += _duplicate_contracts(contracts)
     out += _duplicate_ids(contracts)
     out += _depends_on(contracts, search_dirs)
     out += _falsification_ids(contracts)
-    out += _bindings(contracts, bindings)
+    out += _bindings(contracts, bindings, roots)
     return out
 
 
@@ -53,7 +54,8 @@ def _duplicate_ids(contracts: Sequence[LoadedContract]) -> list[Diagnostic]:
                 other, oline = owner[ident]
                 line, col = c.locate(path)
                 out.append(Diagnostic(codes.REF_DUP_ID, Severity.ERROR,
-                                      f"ID '{ident}' is also declared in {other.path}:{oline}",
+                                      f"ID '{ident}' is also declared in {other.path}:{oline}; a test or gate "
+                                      "citing it by bare ID could mean either",
                                       c.path, line, col, hint="rename one of them", data={"id": ident}))
             else:
                 owner.setdefault(ident, (c, c.locate(path)[0]))
@@ -116,15 +118,11 @@ def _falsification_ids(contracts: Sequence[LoadedContract]) -> list[Diagnostic]:
     return out
 
 
-def _bindings(contracts: Sequence[LoadedContract], bindings: Sequence[LoadedBinding]) -> list[Diagnostic]:
+def _bindings(contracts: Sequence[LoadedContract], bindings: Sequence[LoadedBinding],
+              roots: Sequence[Path] = ()) -> list[Diagnostic]:
     if not bindings:
         return []
-    by_name: dict[str, LoadedContract] = {}
-    for c in contracts:
-        by_name.setdefault(c.stem, c)
-        by_name.setdefault(c.contract_id, c)
-        if c.file is not None:
-            by_name.setdefault(c.file.name, c)
+    resolver = _BindingResolver(contracts, roots)
     out = []
     for b in bindings:
         items = b.raw.get("bindings")
@@ -134,12 +132,22 @@ def _bindings(contracts: Sequence[LoadedContract], bindings: Sequence[LoadedBind
             if not isinstance(item, dict) or not isinstance(item.get("contract"), str):
                 continue
             name = item["contract"]
-            target = by_name.get(name) or by_name.get(Path(name).name) or by_name.get(Path(name).stem)
+            target, matches = resolver.resolve(name, b.file)
             if target is None:
                 line, col = b.locate(("bindings", i, "contract"))
-                out.append(Diagnostic(codes.REF_BINDING, Severity.ERROR,
-                                      f"binding names contract '{name}', which is not among the contracts given",
-                                      b.path, line, col, hint="validate the binding together with its contracts"))
+                if len(matches) > 1:
+                    shown = ", ".join(m.path for m in matches[:4]) + (", ..." if len(matches) > 4 else "")
+                    out.append(Diagnostic(codes.REF_BINDING_AMBIGUOUS, Severity.ERROR,
+                                          f"binding names contract '{name}', which is neither next to the binding "
+                                          f"nor at the registry root, and {len(matches)} files match it: {shown}",
+                                          b.path, line, col,
+                                          hint="write the path relative to the binding's folder",
+                                          data={"contract": name, "matches": [m.path for m in matches]}))
+                else:
+                    out.append(Diagnostic(codes.REF_BINDING, Severity.ERROR,
+                                          f"binding names contract '{name}', which is not among the contracts given",
+                                          b.path, line, col,
+                                          hint="validate the binding together with its contracts"))
                 continue
             eq = item.get("equation")
             eqs = target.raw.get("equations")
@@ -151,3 +159,57 @@ def _bindings(contracts: Sequence[LoadedContract], bindings: Sequence[LoadedBind
                                       f"binding names equation '{eq}', which {target.path} does not define",
                                       b.path, line, col, hint="fix the equation name"))
     return out
+
+
+class _BindingResolver:
+    """Find the contract a binding entry names, the way a reader of the registry would.
+
+    1. a file of that name (or path) in the binding's own folder;
+    2. else at a registry root (the directories given, nearest first);
+    3. else any contract whose file name, stem or contract ID is the name, if exactly one is.
+    Several matches in step 3 are ambiguous: never pick one silently.
+    """
+
+    def __init__(self, contracts: Sequence[LoadedContract], roots: Sequence[Path]) -> None:
+        self.by_file: dict[Path, LoadedContract] = {}
+        self.by_name: dict[str, list[LoadedContract]] = {}
+        for c in contracts:
+            if c.file is not None:
+                self.by_file.setdefault(_real(c.file), c)
+            keys = {c.stem, c.contract_id, *([c.file.name] if c.file is not None else [])}
+            for key in keys:
+                self.by_name.setdefault(key, []).append(c)
+        self.roots = [_real(r) for r in roots]
+
+    def resolve(self, name: str, binding_file: Path | None) -> tuple[LoadedContract | None, list[LoadedContract]]:
+        """(the contract, or None; every contract the bare name matches, for the message)."""
+        rel = name.strip()
+        candidates = [rel] if rel.endswith(SUFFIXES) else [rel + s for s in SUFFIXES]
+        for folder in self._folders(binding_file):
+            for cand in candidates:
+                hit = self.by_file.get(_real(folder / cand))
+                if hit is not None:
+                    return hit, [hit]
+        matches: list[LoadedContract] = []
+        for key in dict.fromkeys((rel, Path(rel).name, Path(rel).stem if rel.endswith(SUFFIXES) else rel)):
+            for c in self.by_name.get(key, []):
+                if c not in matches:
+                    matches.append(c)
+        if len(matches) == 1:
+            return matches[0], matches
+        return None, matches
+
+    def _folders(self, binding_file: Path | None) -> list[Path]:
+        if binding_file is None:
+            return list(self.roots)
+        own = _real(binding_file.parent)
+        above = [r for r in self.roots if r == own or r in own.parents]
+        above.sort(key=lambda r: len(r.parts), reverse=True)  # nearest root first
+        return [own, *(r for r in above if r != own)]
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path.absolute()

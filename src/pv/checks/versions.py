@@ -1,8 +1,9 @@
 """Version sanity (PV-SEM-001..007): semver, top vs metadata, and the changelog.
 
 The contract's version is the top-level ``version`` when present (the gate dialect publishes it
-there), else ``metadata.version``. The changelog is either strings ``"X.Y.Z (date): text"`` or
-mappings ``{version, date, change}``; its newest entry must be the version, the version must
+there), else ``metadata.version``. The changelog is either strings ``"X.Y.Z (date): text"`` (the
+date may be left out and the version may carry a ``v``: ``"v1.2.0: text"``, as in the Rust pv's
+registries) or mappings ``{version, date, change}``; its newest entry must be the version, the version must
 have an entry, and entries run in one direction (newest first or oldest first) without repeats.
 """
 
@@ -21,7 +22,8 @@ SEMVER = re.compile(
     r"(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
 )
 CHANGELOG_LINE = re.compile(
-    r"^\s*(?P<version>\d+\.\d+\.\d+\S*)\s*\((?P<date>\d{4}-\d{2}-\d{2})\)\s*:\s*(?P<text>\S.*)", re.S)
+    r"^\s*v?(?P<version>\d+\.\d+\.\d+[0-9A-Za-z.+-]*)\s*(?:\((?P<date>\d{4}-\d{2}-\d{2})\)\s*)?:\s*(?P<text>\S.*)",
+    re.S)
 
 Key = tuple[int, int, int, tuple[Any, ...]]
 
@@ -72,7 +74,7 @@ def _entry_version(entry: Any) -> tuple[str | None, str | None]:
     if isinstance(entry, str):
         m = CHANGELOG_LINE.match(entry)
         if not m:
-            return None, "a changelog string reads 'X.Y.Z (YYYY-MM-DD): text'"
+            return None, "a changelog string reads 'X.Y.Z (YYYY-MM-DD): text' or 'vX.Y.Z: text'"
         return m.group("version"), None
     if isinstance(entry, dict):
         v = entry.get("version")

@@ -16,6 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="every falsifier must cite something; undecidable references are errors; "
                              "zero test references exits 2")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    from pv.commands.validate import add_unknown_keys_argument
+
+    add_unknown_keys_argument(parser)
     parser.add_argument("-f", "--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--baseline", metavar="FILE", help="only findings not recorded in FILE fail the run")
     parser.add_argument("--update-baseline", action="store_true",
@@ -65,6 +68,9 @@ def _run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         err(f"pv lint: {exc}\n")
         return exitcodes.NOTHING_CHECKED
+    from pv.commands.validate import apply_unknown_keys
+
+    apply_unknown_keys(args, config)
     paths = list(args.paths) or [str(config.root / c) for c in config.contracts]
 
     from pv.lint.runcache import RunCache

@@ -178,6 +178,7 @@ class RunCache:
             "cwd": os.getcwd(), "paths": list(args.paths), "format": args.format, "strict": args.strict,
             "stb": args.strict_test_binding, "quiet": args.quiet, "baseline": args.baseline,
             "color": args.color, "base": args.base, "pv": _pv_source_stamp(), "format_version": FORMAT,
+            "unknown_keys": getattr(args, "unknown_keys", None),
         }  # fmt: skip
         key = hashlib.sha256(json.dumps(argv, sort_keys=True).encode()).hexdigest()
         cache = cls(config.root, key, config, paths, args.baseline)

@@ -58,5 +58,16 @@ class ChangelogEntry(Closed):
     change: Text | None = None
 
 
+class Entity(Closed):
+    """``entity: {type, ref}``: what the contract is about (a crate, a module, a model, ...).
+
+    The Rust pv's newest schema carries it at the top level of every dialect; ``ref`` names the
+    thing in the project's own terms (a path, a crate name), so pv checks only that both say something.
+    """
+
+    type: Text
+    ref: Text
+
+
 # A test reference: one string or a list of them (each item one reference).
 TestRef = str | list[str]

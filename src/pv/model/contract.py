@@ -1,8 +1,8 @@
 """The normalized view of one loaded contract, the same for both dialects.
 
 Other pv commands (lint, status, evidence, report) read contracts only through this view:
-``falsifiers()`` turns provable ``falsification_tests``, gate-dialect ``gates`` and ``invariants``
-into one list of :class:`FalsifierView`, each with every test reference it cites
+``falsifiers()`` turns provable (and kaizen) ``falsification_tests`` and legacy ``falsification``
+entries, gate-dialect ``gates`` and ``invariants`` into one list of :class:`FalsifierView`, each with every test reference it cites
 (:class:`Reference`, exactly as written, with the YAML position of that very string).
 
 The view is computed from the raw YAML data, not from the pydantic model, so it is available
@@ -22,10 +22,11 @@ from pv.model.base import Check
 from pv.model.status import Status
 from pv.parse.yamlload import KeyPath, ParsedYaml
 
-Dialect = Literal["provable", "gate"]
+Dialect = Literal["provable", "gate", "kaizen"]
 FalsifierKind = Literal["falsifier", "gate", "invariant"]
 
-__all__ = ["Check", "Dialect", "FalsifierKind", "FalsifierView", "LoadedBinding", "LoadedContract", "Reference"]
+__all__ = ["Check", "Dialect", "FalsifierKind", "FalsifierView", "LoadedBinding", "LoadedContract", "Reference",
+           "legacy_falsifier_id"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,17 @@ REF_FIELDS: dict[FalsifierKind, tuple[str, ...]] = {
     "gate": ("evidence_discharged_by", "test"),
     "invariant": ("test",),  # plus harness[].name, read separately
 }
+# Fields of a legacy ``falsification:`` entry that cite a test (``name`` is its ID there, not a test).
+LEGACY_REF_FIELDS: tuple[str, ...] = ("test", "command")
+
+
+def legacy_falsifier_id(item: dict[str, Any]) -> str | None:
+    """The ID a legacy ``falsification:`` entry declares: ``id``, else a one-token ``name``."""
+    for key in ("id", "name"):
+        value = item.get(key)
+        if isinstance(value, str) and value.strip() and not any(ch.isspace() for ch in value.strip()):
+            return value.strip()
+    return None
 
 
 @dataclass(slots=True)
@@ -82,8 +94,9 @@ class LoadedContract:
 
     @property
     def contract_id(self) -> str:
-        """Top-level ``contract_id``, else ``metadata.id``, else the file stem."""
-        for value in (self.raw.get("contract_id"), self.metadata.get("id")):
+        """Top-level ``contract_id`` (a kaizen record's ``contract``), else ``metadata.id``, else the file stem."""
+        own = self.raw.get("contract") if self.dialect == "kaizen" else self.raw.get("contract_id")
+        for value in (own, self.metadata.get("id")):
             if isinstance(value, str) and value.strip():
                 return value
         return self.stem
@@ -98,8 +111,13 @@ class LoadedContract:
 
     @property
     def declared_status(self) -> Status | None:
-        """Top-level ``status``, else ``metadata.status``; None when absent or not a known spelling."""
-        for value in (self.raw.get("status"), self.metadata.get("status")):
+        """Top-level ``status``, else ``metadata.status``; None when absent or not a known spelling.
+
+        A kaizen record's top-level ``status`` is its lifecycle state (``implemented``, ...), not a
+        rung of the ladder, so only its ``metadata.status`` counts.
+        """
+        top = None if self.dialect == "kaizen" else self.raw.get("status")
+        for value in (top, self.metadata.get("status")):
             if isinstance(value, str):
                 try:
                     return Status.parse(value)
@@ -133,8 +151,9 @@ class LoadedContract:
         return self._falsifiers
 
     def _iter_falsifiers(self) -> Iterator[FalsifierView]:
-        if self.dialect == "provable":
+        if self.dialect in ("provable", "kaizen"):
             yield from self._section("falsification_tests", "falsifier")
+            yield from self._legacy_section()
         else:
             yield from self._section("gates", "gate")
             yield from self._section("invariants", "invariant")
@@ -166,6 +185,29 @@ class LoadedContract:
                 refs=refs, check=_check(item.get("check")), path=self.path, line=line, col=col,
                 key_path=base,
             )
+
+    def _legacy_section(self) -> Iterator[FalsifierView]:
+        """Legacy ``falsification:`` entries that declare an ID are falsifiers too (no test, usually)."""
+        items = self.raw.get("falsification")
+        if not isinstance(items, list):
+            return
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            fid = legacy_falsifier_id(item)
+            if fid is None:
+                continue
+            base: KeyPath = ("falsification", i)
+            refs: list[Reference] = []
+            for fld in LEGACY_REF_FIELDS:
+                refs.extend(self._refs(item.get(fld), (*base, fld), f"falsification[{fid}].{fld}"))
+            prediction = next((v.strip() for k in ("prediction", "expected", "description", "check")
+                               if isinstance(v := item.get(k), str) and v.strip()), "")
+            ship = item.get("ship_blocking", True)
+            line, col = self.locate(base)
+            yield FalsifierView(id=fid, kind="falsifier", prediction=prediction,
+                                ship_blocking=ship if isinstance(ship, bool) else True, refs=refs, check=None,
+                                path=self.path, line=line, col=col, key_path=base)
 
     def _refs(self, value: Any, key_path: KeyPath, label: str) -> list[Reference]:
         if isinstance(value, str):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from pv.model.base import Check, Closed, FreeForm, Scalar, TestRef, Text
+from pv.model.base import Check, Closed, Entity, FreeForm, Scalar, TestRef, Text
 from pv.model.meta import Metadata
 
 
@@ -85,6 +85,7 @@ class GateContract(Closed):
     failure_modes: list[FailureMode] = Field(default_factory=list)
     references: list[str] = Field(default_factory=list)
     constants: dict[str, Scalar] | None = None
+    entity: Entity | None = None
     per_step_metrics: FreeForm = None
     per_epoch_artifacts: FreeForm = None
     convergence: FreeForm = None

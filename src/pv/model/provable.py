@@ -3,17 +3,19 @@
 A registry written for the Rust ``pv`` validates here unchanged, including its aliases
 (``description``/``expected``/``command``/``fails_if`` on falsifiers, ``statement``/``verification``
 on obligations). Blocks that the Rust tool only carries through (``type_invariants``, ``coq_spec``,
-``beat``, ``stories``, legacy ``falsification``/``falsification_conditions``, ``relations``,
-``shape``, ``evidence``) are accepted as free-form.
+``beat``, ``stories``, ``falsification_conditions``, ``relations``, ``shape``, ``evidence``) are
+accepted as free-form. The legacy top-level ``falsification:`` list is read entry by entry
+(:class:`LegacyFalsifier`): its ``FALSIFY-*`` IDs are falsifiers like any other, so they count in
+duplicate-ID checks and cross-references and show up (without tests) in ``pv lint``.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field
 
-from pv.model.base import Check, Closed, FreeForm, Scalar, TestRef, Text
+from pv.model.base import Check, Closed, Entity, FreeForm, Scalar, TestRef, Text
 from pv.model.meta import Metadata
 
 ObligationType = Literal[
@@ -93,6 +95,24 @@ class FalsificationTest(Closed):
     obligations: list[Text] = Field(default_factory=list)
 
 
+class LegacyFalsifier(Closed):
+    """One entry of the legacy top-level ``falsification:`` list (before ``falsification_tests``).
+
+    Real registries name the falsifier by ``id`` or, in the oldest form, by ``name``
+    (``name: FALSIFY-PUB-001``); ``check`` is prose there, not a machine check.
+    """
+
+    id: Text | None = None
+    name: Text | None = None
+    description: str | None = None
+    prediction: str | None = Field(default=None, validation_alias=AliasChoices("prediction", "expected"))
+    rule: str | None = None
+    check: str | None = None
+    test: TestRef | None = Field(default=None, validation_alias=AliasChoices("test", "command"))
+    if_fails: str | None = Field(default=None, validation_alias=AliasChoices("if_fails", "fails_if"))
+    ship_blocking: bool = True
+
+
 class KaniHarness(Closed):
     id: Text
     obligation: Text
@@ -157,12 +177,14 @@ class ProvableContract(Closed):
     qa_gate: QaGate | None = None
     verification_summary: VerificationSummary | None = None
     constants: dict[str, Scalar] | None = None
+    entity: Entity | None = None
+    # Legacy falsifiers (a list of entries); other shapes are carried through as the Rust pv does.
+    falsification: list[LegacyFalsifier] | dict[str, Any] | str | None = None
     # Carried through from the Rust pv without further checks (see the module docstring).
     type_invariants: FreeForm = None
     coq_spec: FreeForm = None
     beat: FreeForm = None
     stories: FreeForm = None
-    falsification: FreeForm = None
     falsification_conditions: FreeForm = None
     relations: FreeForm = None
     shape: FreeForm = None
