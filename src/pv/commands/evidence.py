@@ -151,8 +151,10 @@ def _verify(args: argparse.Namespace) -> int:
         lines.append(f"{shown}: {state}{note}")
     code = exitcodes.FINDINGS if any(d.severity.name == "ERROR" for d in diags) else exitcodes.OK
     if args.format == "text":
+        from pv.diagnostics import printable
+
         for line in lines:
-            sys.stdout.write(line + "\n")
+            sys.stdout.write(printable(line) + "\n")
     summary = RunSummary(command="evidence verify", files_checked=len(packs), unit="pack",
                          contracts=len(collected.contracts),
                          exit_code=code, extra={"packs": len(packs)})
