@@ -17,10 +17,13 @@ migrated without re-running them.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SEP = "@sha256:"
 DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -54,15 +57,59 @@ def reference(pack: str, digest: str) -> str:
     return f"LIVE: {pack.rstrip('/')}{SEP}{digest}"
 
 
-def mismatch(pack: str, manifest_sha256: str, seal: str | None) -> str | None:
-    """Why the manifest does not match its seal (None when it does)."""
+def mismatch(pack: str, manifest_sha256: str, seal: str | None, root: Path | None = None,
+             current: dict[str, Any] | None = None) -> str | None:
+    """Why the manifest does not match its seal (None when it does).
+
+    With ``root`` and the ``current`` manifest data, a mismatch also names the fields that
+    differ from the sealed version when git still holds it (see :func:`changed_fields`).
+    """
     if seal is None:
         return (f"{pack} is cited without a seal, so its manifest could be edited unnoticed; cite it as "
                 f"`{reference(pack, manifest_sha256)}` (pv evidence seal)")
     if seal != manifest_sha256:
+        fields = changed_fields(root, pack, seal, current) if root is not None and current is not None else None
+        what = f"; changed since sealed: {', '.join(fields[:6])}" if fields else ""
         return (f"{pack}/manifest.json does not match the seal the contract cites (sha256 {seal[:12]}… "
-                f"now {manifest_sha256[:12]}…): the manifest was edited after it was sealed")
+                f"now {manifest_sha256[:12]}…): the manifest was edited after it was sealed{what}")
     return None
+
+
+def changed_fields(root: Path, pack: str, seal: str, current: dict[str, Any]) -> list[str] | None:
+    """Dotted names of the manifest fields that differ from the sealed version, if git has it.
+
+    The sealed bytes are looked for in ``HEAD:<pack>/manifest.json``; only a blob whose sha256 is
+    the seal is trusted, so this names fields but never decides anything. None: not found.
+    """
+    from pv.evidence.safejson import JsonRefused, loads
+
+    try:
+        out = subprocess.run(["git", "show", f"HEAD:./{pack}/manifest.json"], cwd=root, capture_output=True,
+                             timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0 or hashlib.sha256(out.stdout).hexdigest() != seal:
+        return None
+    try:
+        sealed = loads(out.stdout.decode("utf-8"))
+    except (UnicodeDecodeError, JsonRefused):
+        return None
+    changed: list[str] = []
+    _diff(sealed, current, "", changed)
+    return changed or ["(formatting only)"]
+
+
+def _diff(old: Any, new: Any, prefix: str, out: list[str]) -> None:
+    if isinstance(old, dict) and isinstance(new, dict) and prefix.count(".") < 2:
+        for key in sorted(set(old) | set(new)):
+            if old.get(key, _MISSING) != new.get(key, _MISSING):
+                _diff(old.get(key, _MISSING), new.get(key, _MISSING), f"{prefix}{key}.", out)
+        return
+    if old != new:
+        out.append(prefix.rstrip(".") or "(top level)")
+
+
+_MISSING = object()
 
 
 def rewrite(text: str, pack: str, digest: str) -> tuple[str, int]:

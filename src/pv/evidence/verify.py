@@ -254,10 +254,11 @@ def verify_pack(
     if seals is not None:
         cited = set(seals)
         for seal in sorted(cited, key=str):
-            problem = mismatch(_rel(pack_dir, root), manifest.sha256, seal)
+            problem = mismatch(_rel(pack_dir, root), manifest.sha256, seal, root, manifest.to_json())
             if problem:
                 add("PV-EVID-014" if seal else "PV-EVID-015", problem, field="seal",
-                    hint="restore manifest.json from git; a re-recorded pack is sealed again with `pv evidence seal`")
+                    hint="restore manifest.json from git; a pack re-recorded on purpose is sealed again with "
+                    "`pv evidence seal --write`" if seal else f"pv evidence seal --write {_rel(pack_dir, root)}")
 
     # 5. per-falsifier predictions
     if checks is not None:

@@ -169,7 +169,7 @@ class EvidenceBook:
         if rep.manifest is None:
             first = rep.diagnostics[0].message if rep.diagnostics else "unreadable"
             return PackState(pack, False, first)
-        unsealed = seal_mismatch(pack, rep.manifest.sha256, seal or None)
+        unsealed = seal_mismatch(pack, rep.manifest.sha256, seal or None, self.root, rep.manifest.to_json())
         if unsealed:
             return PackState(pack, False, unsealed)
         if falsifier not in rep.manifest.falsifiers:

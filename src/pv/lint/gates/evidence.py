@@ -51,7 +51,8 @@ def run(ctx: LintContext) -> GateOutcome:
                         hint=f"cite the right pack, or record one with --falsifier {f.id}", data={"falsifier": f.id}))
                     continue
                 if report.manifest is not None:
-                    problem = ref.problem or seal_mismatch(ref.pack, report.manifest.sha256, ref.seal or None)
+                    problem = ref.problem or seal_mismatch(ref.pack, report.manifest.sha256, ref.seal or None,
+                                                          ctx.root, report.manifest.to_json())
                     if problem:
                         diags.append(Diagnostic(
                             "PV-EVID-014" if ref.seal else "PV-EVID-015", Severity.ERROR, f"{f.id}: {problem}",
