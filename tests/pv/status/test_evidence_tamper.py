@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pvstatus_project import Project, git
 
 from pv.evidence.manifest import load_manifest
@@ -33,6 +35,8 @@ FAILING_RUN = RUN + "; sys.exit(3)"
 
 class Pack:
     """A sealed, committed pack in a fresh project, and the seal its contract carries."""
+
+    original: bytes  # the sealed manifest's bytes (fuzz restores them after each example)
 
     def __init__(self, project: Project, failing: bool = False) -> None:
         self.project = project
@@ -58,6 +62,7 @@ class Pack:
         twin = object.__new__(Pack)
         twin.project, twin.root, twin.dir, twin.seal = Project.__new__(Project), root, root / "evidence/run-1", self.seal
         twin.project.root = root
+        twin.original = b""
         return twin
 
     @property
@@ -285,3 +290,53 @@ def test_forged_discharge_through_pv_status(pack: Pack) -> None:
     assert discharged() == "1/2"
     pack.edit(_set("falsifiers", [F1, F2]))
     assert discharged() == "0/2"  # the edit is caught: nothing is discharged, not 2/2
+
+
+JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+              st.text(max_size=6)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+    max_leaves=8)
+FIELDS = st.sampled_from(["exit_code", "falsifiers", "metrics", "metrics_source", "files", "notes", "name", "git",
+                          "argv", "schema_version", "duration_s", "environment", "created", "cwd"])
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _judged(pack: Pack, raw: bytes) -> None:
+    """Whatever manifest.json holds, verify answers with findings and a changed one never discharges."""
+    pack.manifest.write_bytes(raw)
+    try:
+        discharged, reason = pack.verdict()
+        rep = verify_pack(pack.dir, pack.root, CHECKS, seals=[pack.seal])
+    finally:
+        pack.manifest.write_bytes(pack.original)
+    assert not discharged, reason
+    assert any(d.severity.name == "ERROR" for d in rep.diagnostics)
+    assert all(d.code.startswith("PV-EVID-") for d in rep.diagnostics)
+
+
+@pytest.fixture(scope="module")
+def fuzz_pack(pristine: Pack, tmp_path_factory: pytest.TempPathFactory) -> Pack:
+    pack = pristine.copy(tmp_path_factory.mktemp("fuzz") / "proj")
+    pack.original = pack.manifest.read_bytes()
+    return pack
+
+
+@FUZZ
+@given(field=FIELDS, value=JSON_VALUES)
+def test_fuzzed_manifest_field_never_discharges(fuzz_pack: Pack, field: str, value: object) -> None:
+    data = json.loads(fuzz_pack.original)
+    if data.get(field) == value:
+        return
+    data[field] = value
+    _judged(fuzz_pack, json.dumps(data, indent=2).encode())
+
+
+@FUZZ
+@given(at=st.integers(0, 10_000), junk=st.binary(min_size=1, max_size=8), cut=st.integers(0, 8))
+def test_fuzzed_manifest_bytes_never_discharge(fuzz_pack: Pack, at: int, junk: bytes, cut: int) -> None:
+    raw = fuzz_pack.original
+    at %= len(raw)
+    mutated = raw[:at] + junk + raw[at + cut:]
+    if mutated != raw:
+        _judged(fuzz_pack, mutated)
