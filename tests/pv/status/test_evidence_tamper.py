@@ -342,3 +342,26 @@ def test_fuzzed_manifest_bytes_never_discharge(fuzz_pack: Pack, at: int, junk: b
     mutated = raw[:at] + junk + raw[at + cut:]
     if mutated != raw:
         _judged(fuzz_pack, mutated)
+
+
+def test_seal_writes_the_seal_into_citing_contracts_and_refuses_a_broken_pack(pack: Pack) -> None:
+    """Migration path for packs recorded before seals: `pv evidence seal --write`, no re-run."""
+    contract = pack.project.write("contracts/demo.yaml", f"""
+        metadata:
+          version: 1.0.0
+          description: demo
+        falsification_tests:
+          - id: {F1}
+            rule: r
+            prediction: p
+            test: ["LIVE: evidence/run-1", "LIVE: evidence/run-1/"]
+        """)
+    dry = pack.project.pv("evidence", "seal")
+    assert dry.returncode == 0 and f"LIVE: evidence/run-1@sha256:{pack.seal}" in dry.stdout
+    assert "contracts/demo.yaml: 2 reference(s) to seal (pass --write)" in dry.stdout
+    assert "@sha256" not in contract.read_text()
+    assert pack.project.pv("evidence", "seal", "--write").returncode == 0
+    assert contract.read_text().count(f"LIVE: evidence/run-1@sha256:{pack.seal}") == 2
+    (pack.dir / "stdout.txt").write_text("forged\n")
+    broken = pack.project.pv("evidence", "seal", "evidence/run-1")
+    assert broken.returncode == 1 and "NOT SEALED: PV-EVID-003 stdout.txt changed" in broken.stdout
