@@ -74,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return exitcodes.NOTHING_CHECKED
+    if getattr(args, "debug", False):
+        import os
+
+        os.environ["PV_DEBUG"] = "1"  # per-file error nets (pv.validate) re-raise instead of reporting
     try:
         return int(args._run(args))
     except KeyboardInterrupt:

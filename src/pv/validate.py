@@ -8,6 +8,7 @@ the command (pv.checks.policy.apply_policy) so that ``pv lint`` can also tell st
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -93,12 +94,34 @@ def _validate_paths(paths: Sequence[str | Path], config: PvConfig) -> Validation
         shown = display_path(file, config.root)
         run.files_checked += 1
         run.files.append(shown)
-        run.diagnostics.extend(_check_file(file, shown, config, run))
+        run.diagnostics.extend(_check_file_isolated(file, shown, config, run))
     search_dirs = [config.root / c for c in config.contracts]
     roots = [Path(p) for p in paths if Path(p).is_dir()] + [d for d in search_dirs if d.is_dir()]
     run.diagnostics.extend(check_cross(run.contracts, run.bindings, search_dirs, roots))
     run.diagnostics.sort(key=Diagnostic.sort_key)
     return run
+
+
+def _check_file_isolated(file: Path, shown: str, config: PvConfig, run: ValidationRun) -> list[Diagnostic]:
+    """``_check_file``, with an unexpected error confined to the file that caused it.
+
+    Every refusal of bad input is a diagnostic already; this is the net under pv's own bugs, so that
+    one odd file is one finding (PV-YAML-017, naming the error) and every other file of a directory
+    run is still checked, instead of the whole ``validate``/``lint``/``status``/``report`` run ending
+    in "internal error" with nothing reported. A half-added contract is taken back out of ``run``.
+    """
+    contracts, bindings = len(run.contracts), len(run.bindings)
+    try:
+        return _check_file(file, shown, config, run)
+    except Exception as exc:
+        if os.environ.get("PV_DEBUG"):
+            raise
+        del run.contracts[contracts:], run.bindings[bindings:]
+        message = str(exc).splitlines()[0][:200] if str(exc) else ""
+        return [Diagnostic(codes.FILE_UNCHECKED, Severity.ERROR,
+                           f"pv could not check this file: {type(exc).__name__}: {message} (a pv bug; the "
+                           "other files were checked)", shown, 1, 1,
+                           hint="report it with the file; `--debug` shows the traceback")]
 
 
 def _check_file(file: Path, shown: str, config: PvConfig, run: ValidationRun) -> list[Diagnostic]:

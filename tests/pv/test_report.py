@@ -31,7 +31,9 @@ def test_formats_available() -> None:
 
 def test_plain_text_sorted_lines_and_summary() -> None:
     lines = out("text").splitlines()
-    assert lines[0] == "contracts/a.yaml:7:3: PV-REF-004 gate cites 'F-1', x:y,z\nnext [warning]".splitlines()[0]
+    # The embedded newline is escaped, so it cannot forge a second finding line.
+    assert lines[0] == "contracts/a.yaml:7:3: PV-REF-004 gate cites 'F-1', x:y,z\\nnext [warning]"
+    assert len(lines) == 3
     assert lines[-2] == "contracts/b.yaml:43:12: PV-SEM-002 versions disagree (bump both) [error]"
     assert lines[-1] == "pv validate: FAIL: 2 files checked, 1 error, 1 warning"
 

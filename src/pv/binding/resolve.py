@@ -401,7 +401,9 @@ class Resolver:
                 res.findings.append(Finding(codes.PENDING_NO_REASON, "LIVE-PENDING needs a reason", part.offset,
                     hint="write `LIVE-PENDING: <what run is missing and why>`", fragment=part.text))
         elif part.kind is Kind.LIVE:
-            target = part.target or ""
+            from pv.evidence.seal import split_target
+
+            target = split_target(part.target or "").pack  # the seal (@sha256:...) is the evidence gate's
             if not target.startswith("evidence/") or len(target.split()) != 1 or target.rstrip("/") == "evidence":
                 res.findings.append(Finding(codes.PACK_MISSING,
                     f"LIVE reference must be `LIVE: evidence/<pack>`, got {target!r}", part.offset,

@@ -57,6 +57,15 @@ YAML_RECURSIVE = register("PV-YAML-014", E, "recursive alias",
                           "Remove the self-reference.").code
 YAML_COMPLEX_KEY = register("PV-YAML-015", E, "mapping key is not a scalar",
                             "Keys must be plain scalars (text). Replace the list or mapping used as a key.").code
+YAML_BAD_SCALAR = register("PV-YAML-016", E, "scalar does not fit its type",
+                           "An explicitly tagged scalar whose text is not a value of that type (`!!int 0x`, "
+                           "`!!bool maybe`, `!!float x`, `!!null x`), an integer longer than 4,300 digits, or "
+                           "a float that overflows to infinity (write `.inf` for infinity). Write the value "
+                           "plainly, or quote it to keep it as text.").code
+FILE_UNCHECKED = register("PV-YAML-017", E, "file could not be checked",
+                          "pv hit an unexpected error while checking this file (a pv bug: please report it "
+                          "with the file). The file is reported as failing and every other file is still "
+                          "checked; rerun with --debug for the traceback.").code
 
 # --- PV-SCH: schema -------------------------------------------------------------------
 SCH_UNKNOWN_KEY = register("PV-SCH-001", E, "unknown key",

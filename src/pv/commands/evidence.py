@@ -1,4 +1,4 @@
-"""``pv evidence record|verify``: honest, hash-pinned records of live runs (docs/evidence.md)."""
+"""``pv evidence record|verify|seal``: honest, hash-pinned records of live runs (docs/evidence.md)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="pack directories (default: every pack under evidence/)")
     ver.add_argument("-f", "--format", choices=("text", "json", "github", "sarif"), default="text")
     ver.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    seal = sub.add_parser("seal", help="print (or --write into the contracts) each pack's seal: "
+                          "LIVE: evidence/NAME@sha256:<manifest sha256>",
+                          description="Seal intact packs: the sha256 of manifest.json goes into every contract "
+                          "reference citing the pack, so a later edit of the manifest is caught (PV-EVID-014). "
+                          "A pack that does not verify is not sealed (exit 1).")
+    seal.add_argument("packs", nargs="*", metavar="PACK", help="pack directories (default: every pack under evidence/)")
+    seal.add_argument("--write", action="store_true",
+                      help="rewrite the citing references in the contract files (bump those contracts' versions)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
         return _record(args)
     if args.evidence_command == "verify":
         return _verify(args)
-    sys.stderr.write("pv evidence: name a subcommand: record or verify (see `pv evidence --help`)\n")
+    if args.evidence_command == "seal":
+        return _seal(args)
+    sys.stderr.write("pv evidence: name a subcommand: record, verify or seal (see `pv evidence --help`)\n")
     return exitcodes.NOTHING_CHECKED
 
 
@@ -69,12 +79,37 @@ def _record(args: argparse.Namespace) -> int:
     verdict = "OK" if m.exit_code == 0 and not m.notes else "FAILED RUN" if m.exit_code else "RECORDED WITH NOTES"
     sys.stderr.write(f"pv evidence record: {verdict}: {result.pack_dir} (exit {m.exit_code}, {m.duration_s:.1f} s, "
                      f"{len(m.metrics)} metric(s), {len(m.files)} file(s))\n")
+    from pv.evidence.manifest import load_manifest
+    from pv.evidence.seal import reference
+
+    try:
+        pack_rel = result.pack_dir.resolve().relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        pack_rel = result.pack_dir.as_posix()
+    sys.stderr.write(f"  cite it as: {reference(pack_rel, load_manifest(result.pack_dir).sha256)}\n")
     for note in m.notes:
         sys.stderr.write(f"  note: {note}\n")
     return exitcodes.OK if m.exit_code == 0 and not m.notes else exitcodes.FINDINGS
 
 
+def _cited_seals(contracts: Iterable, root: object) -> dict[str, list[str | None]]:  # type: ignore[type-arg]
+    """Normalized absolute pack path -> the seals contracts cite it with (None: a reference without one)."""
+    import os
+    from pathlib import Path
+
+    from pv.status.facts import RefKind
+
+    out: dict[str, list[str | None]] = {}
+    for contract in contracts:
+        for f in contract.falsifiers:
+            for ref in f.refs:
+                if ref.kind is RefKind.LIVE:
+                    out.setdefault(os.path.normpath(Path(str(root)) / ref.pack), []).append(ref.seal or None)
+    return out
+
+
 def _verify(args: argparse.Namespace) -> int:
+    import os
     import sys
     from pathlib import Path
 
@@ -101,24 +136,74 @@ def _verify(args: argparse.Namespace) -> int:
         return exitcodes.NOTHING_CHECKED
     collected = collect(default_paths([], config), config)
     checks = checks_of(collected.contracts)
+    cited = _cited_seals(collected.contracts, config.root)
     diags = []
     lines = []
     for pack in _progress(packs):
-        rep = verify_pack(pack.resolve() if not pack.is_absolute() else pack, config.root, checks)
+        absolute = pack if pack.is_absolute() else Path.cwd() / pack
+        seals = cited.get(os.path.normpath(absolute))
+        rep = verify_pack(absolute, config.root, checks, seals=seals)
         diags.extend(rep.diagnostics)
-        done = sorted(f for f, d in rep.discharges.items() if d.discharged)
+        done = sorted(f for f, d in rep.discharges.items() if d.discharged) if seals else []
         state = "OK" if rep.ok else "FAIL"
-        shown = pack.resolve().relative_to(config.root) if pack.resolve().is_relative_to(config.root) else pack
-        lines.append(f"{shown}: {state}" + (f" (discharges {', '.join(done)})" if done else ""))
+        shown = absolute.relative_to(config.root) if absolute.is_relative_to(config.root) else pack
+        note = f" (discharges {', '.join(done)})" if done else " (cited by no contract)" if rep.ok and not seals else ""
+        lines.append(f"{shown}: {state}{note}")
     code = exitcodes.FINDINGS if any(d.severity.name == "ERROR" for d in diags) else exitcodes.OK
     if args.format == "text":
+        from pv.diagnostics import printable
+
         for line in lines:
-            sys.stdout.write(line + "\n")
+            sys.stdout.write(printable(line) + "\n")
     summary = RunSummary(command="evidence verify", files_checked=len(packs), unit="pack",
                          contracts=len(collected.contracts),
                          exit_code=code, extra={"packs": len(packs)})
     color = {"auto": None, "always": True, "never": False}[args.color]
     render(diags, args.format, sys.stdout, summary, color=color)
+    return code
+
+
+def _seal(args: argparse.Namespace) -> int:
+    import sys
+    from pathlib import Path
+
+    from pv import exitcodes
+    from pv.config import ConfigError, load_config
+    from pv.evidence.seal import reference, seal_contracts
+    from pv.evidence.verify import verify_pack
+    from pv.status.collect import collect
+    from pv.status.project import default_paths
+
+    try:
+        config = load_config(Path.cwd())
+    except ConfigError as exc:
+        sys.stderr.write(f"pv evidence seal: {exc}\n")
+        return exitcodes.NOTHING_CHECKED
+    base = config.root / "evidence"
+    packs = ([Path(p) for p in args.packs] if args.packs else
+             sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")) if base.is_dir() else [])
+    if not packs:
+        sys.stderr.write("pv evidence seal: no evidence pack found; exit 2\n")
+        return exitcodes.NOTHING_CHECKED
+    contract_files = sorted({config.root / c.path for c in collect(default_paths([], config), config).contracts})
+    code = exitcodes.OK
+    for pack in packs:
+        absolute = (pack if pack.is_absolute() else Path.cwd() / pack).absolute()
+        rep = verify_pack(absolute, config.root)  # integrity only: a broken pack is never sealed
+        try:
+            rel = absolute.relative_to(config.root.absolute()).as_posix()
+        except ValueError:
+            rel = absolute.as_posix()
+        if rep.manifest is None or not rep.ok:
+            first = next((d for d in rep.diagnostics if d.severity.name == "ERROR"), None)
+            sys.stdout.write(f"{rel}: NOT SEALED: {first.code + ' ' + first.message if first else 'unreadable'}\n")
+            code = exitcodes.FINDINGS
+            continue
+        sys.stdout.write(f"{rel}: {reference(rel, rep.manifest.sha256)}\n")
+        for path, count in seal_contracts(contract_files, rel, rep.manifest.sha256, write=args.write):
+            shown = path.relative_to(config.root) if path.is_relative_to(config.root) else path
+            verb = "sealed" if args.write else "to seal (pass --write)"
+            sys.stdout.write(f"  {shown}: {count} reference(s) {verb}\n")
     return code
 
 

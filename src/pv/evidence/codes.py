@@ -44,6 +44,22 @@ _RULES: tuple[tuple[str, Severity, str, str], ...] = (
     ("PV-EVID-013", E, "commit cannot be checked",
      "The pack has no recorded commit, or the project is not a git repository, so its place in history "
      "cannot be verified. Record packs inside the project's git repository."),
+    ("PV-EVID-014", E, "manifest does not match the contract's seal",
+     "The contract cites `LIVE: evidence/<pack>@sha256:<digest>` and manifest.json's sha256 is another: the "
+     "manifest was edited after it was sealed (an edited exit_code, falsifier list, commit...). Restore "
+     "manifest.json from git; a pack re-recorded on purpose is sealed again with `pv evidence seal --write`."),
+    ("PV-EVID-015", E, "LIVE reference carries no seal",
+     "A pack's manifest cannot hash itself, so a contract citing it must carry the manifest's sha256: "
+     "`LIVE: evidence/<pack>@sha256:<digest>`. Without a seal the pack discharges nothing. Run "
+     "`pv evidence seal --write <pack>`."),
+    ("PV-EVID-016", E, "link or special file in an evidence pack",
+     "An evidence pack is a plain directory of regular files: a symbolic link (to outside the pack or not), "
+     "a FIFO, socket or device in it, or the pack or its manifest being a link, is refused. Replace it by the "
+     "regular file `pv evidence record` wrote."),
+    ("PV-EVID-017", E, "pack was recorded with notes",
+     "`pv evidence record` writes a note when something went wrong while recording (metrics not written, "
+     "artifact missing, interrupted) and exits 1; such a pack is a failed recording and discharges nothing. "
+     "Fix what the note says and record the run again."),
 )
 
 for _code, _sev, _title, _why in _RULES:

@@ -2,7 +2,11 @@
 
 Checks, in order (codes in :mod:`pv.evidence.codes`):
 
-1. ``manifest.json`` exists, is JSON and matches schema v1;
+0. the pack is a real directory (not a link), every entry in it a regular
+   file or directory (no link, FIFO, socket, device: PV-EVID-016);
+1. ``manifest.json`` exists, is strict JSON (no duplicate key, huge integer,
+   deep nesting) and matches schema v1; its ``name`` is the directory's name;
+   it was recorded without notes (PV-EVID-017);
 2. every listed file exists and has its recorded sha256; no unlisted file;
 3. the manifest's metrics equal what the hashed metrics source says (the
    manifest cannot hash itself, so an edited metric is caught here);
@@ -10,20 +14,35 @@ Checks, in order (codes in :mod:`pv.evidence.codes`):
 5. for each falsifier the pack names: the run exited 0 (unless the check is
    on ``exit_code``) and the falsifier's ``check`` holds on the metrics.
 
-A pack *discharges* a falsifier only when 1-4 pass and 5 passes for it.
+A pack *discharges* a falsifier only when 0-4 pass, 5 passes for it, and the
+citing reference's seal equals the manifest's sha256 (pv.evidence.seal: the
+manifest cannot hash itself, the contract holds its digest). ``seals`` lets a
+caller check the seals cited for the pack in the same report.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pv.diagnostics import Diagnostic, Severity
 from pv.evidence import codes as _codes  # noqa: F401  (registers PV-EVID-*)
-from pv.evidence.manifest import MANIFEST, Manifest, ManifestError, load_manifest, parse_metrics_text
+from pv.evidence.manifest import (
+    MANIFEST,
+    Manifest,
+    ManifestError,
+    file_kind,
+    load_manifest,
+    parse_metrics_text,
+    read_regular,
+)
+from pv.evidence.safejson import JsonRefused
+from pv.evidence.seal import mismatch
 from pv.ledger import sha256_file
 from pv.status.predicate import CheckLike, evaluate
 
@@ -85,15 +104,55 @@ def commit_exists(root: Path, commit: str) -> bool | None:
     return probe.returncode == 0
 
 
+MAX_ENTRIES = 100_000  # a pack holding more entries than this is refused rather than walked on
+
+
+def _linked_component(pack_dir: Path, root: Path) -> Path | None:
+    """The first symbolic link on the way from ``root`` to ``pack_dir`` (the pack itself included)."""
+    try:
+        rel = pack_dir.absolute().relative_to(root.absolute())
+    except ValueError:
+        return pack_dir if pack_dir.is_symlink() else None
+    here = root.absolute()
+    for part in rel.parts:
+        here = here / part
+        if here.is_symlink():
+            return here
+    return None
+
+
+def _walk(pack_dir: Path) -> Iterator[tuple[str, int]]:
+    """(pack-relative POSIX path, lstat mode) of every entry below ``pack_dir``; links are not followed."""
+    stack = [pack_dir]
+    seen = 0
+    while stack:
+        folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                seen += 1
+                if seen > MAX_ENTRIES:
+                    raise ManifestError(f"the pack holds more than {MAX_ENTRIES} entries", code="PV-EVID-005")
+                mode = entry.stat(follow_symlinks=False).st_mode
+                path = Path(entry.path)
+                yield path.relative_to(pack_dir).as_posix(), mode
+                if stat.S_ISDIR(mode):
+                    stack.append(path)
+
+
 def verify_pack(
     pack_dir: Path,
     root: Path,
     checks: Mapping[str, CheckLike | None] | None = None,
+    seals: Collection[str | None] | None = None,
 ) -> PackReport:
     """Verify one pack; ``checks`` maps falsifier ID -> its ``check`` (None: it has none).
 
     A falsifier named by the pack but absent from ``checks`` is unknown
     (PV-EVID-010, a warning). ``checks=None`` skips step 5 entirely.
+    ``seals``: the seals contracts cite for this pack (None in it: a
+    reference without one); each must equal the manifest's sha256
+    (PV-EVID-014; PV-EVID-015 for a reference without a seal). ``seals=None``
+    leaves seals to the caller (status and lint judge each reference).
     """
     mpath = _rel(pack_dir / MANIFEST, root)
     report = PackReport(pack_dir, None)
@@ -102,6 +161,12 @@ def verify_pack(
             path: str = mpath, **data: str) -> None:
         report.diagnostics.append(Diagnostic(code, severity, message, path, 1, 1, hint, dict(data)))
 
+    linked = _linked_component(pack_dir, root)
+    if linked is not None:
+        add("PV-EVID-016", f"{_rel(linked, root) if linked != pack_dir else _rel(pack_dir, root)} is a symbolic "
+            "link; an evidence pack must be a real directory of the project",
+            hint="replace the link by the pack itself (git keeps packs as plain files)", path=_rel(pack_dir, root))
+        return report
     if not pack_dir.is_dir():
         add("PV-EVID-001", f"evidence pack {_rel(pack_dir, root)} does not exist",
             hint="record it with `pv evidence record --name NAME --falsifier ID -- COMMAND`",
@@ -109,24 +174,44 @@ def verify_pack(
         return report
     try:
         manifest = load_manifest(pack_dir)
+        entries = dict(_walk(pack_dir))
     except ManifestError as exc:
-        add("PV-EVID-002" if exc.malformed else "PV-EVID-001", exc.message, hint="re-record the pack; manifests are written by `pv evidence record`")
+        add(exc.code, exc.message, hint="re-record the pack; manifests are written by `pv evidence record`")
+        return report
+    except OSError as exc:
+        add("PV-EVID-001", f"cannot list the pack ({exc.strerror})", path=_rel(pack_dir, root))
         return report
     report.manifest = manifest
+    if manifest.name != pack_dir.name:
+        add("PV-EVID-002", f"the manifest's name {manifest.name!r} is not the pack's directory name "
+            f"{pack_dir.name!r}", hint="packs are not renamed after recording; re-record it under the new name",
+            field="name")
+    if manifest.notes:
+        add("PV-EVID-017", f"the pack was recorded with {len(manifest.notes)} note(s), so it is a failed "
+            f"recording: {manifest.notes[0][:200]}", hint="fix what the note says and record the run again",
+            field="notes")
 
-    # 2. hashes, missing and extra files
+    # 2. special files and links, hashes, missing and extra files
+    for rel, mode in sorted(entries.items()):
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            add("PV-EVID-016", f"{rel} is a {file_kind(mode)}; a pack holds only regular files and directories",
+                hint="remove it; `pv evidence record` never writes links or special files", file=rel,
+                path=_rel(pack_dir / rel, root))
     for rel, recorded in sorted(manifest.files.items()):
         path = pack_dir / rel
-        if path.is_symlink() or not path.is_file():
+        mode = entries.get(rel)
+        if mode is None:
             add("PV-EVID-004", f"{rel} is listed in the manifest but missing from the pack", file=rel,
                 path=_rel(pack_dir / rel, root))
             continue
+        if not stat.S_ISREG(mode):
+            continue  # a directory here is PV-EVID-004's cousin; links and FIFOs were named above
         current = sha256_file(path)
         if current != recorded:
             add("PV-EVID-003", f"{rel} changed since it was recorded (sha256 {recorded[:12]}… now {current[:12]}…)",
                 hint="evidence is immutable; restore the file from git or re-record the pack", file=rel,
                 path=_rel(path, root))
-    on_disk = {p.relative_to(pack_dir).as_posix() for p in pack_dir.rglob("*") if p.is_file() or p.is_symlink()}
+    on_disk = {rel for rel, mode in entries.items() if not stat.S_ISDIR(mode)}
     for rel in sorted(on_disk - set(manifest.files) - {MANIFEST}):
         add("PV-EVID-005", f"{rel} is in the pack but not in the manifest", hint="remove it or re-record the pack",
             file=rel, path=_rel(pack_dir / rel, root))
@@ -134,10 +219,17 @@ def verify_pack(
     # 3. metrics re-derived from their hashed source
     if manifest.metrics_source is not None:
         source = pack_dir / manifest.metrics_source
+        mode = entries.get(manifest.metrics_source)
         if manifest.metrics_source not in manifest.files:
             add("PV-EVID-007", f"metrics_source {manifest.metrics_source!r} is not a hashed file of the pack")
-        elif source.is_file():
-            derived = parse_metrics_text(source.read_text(encoding="utf-8", errors="replace"))
+        elif mode is not None and stat.S_ISREG(mode):
+            try:
+                derived = parse_metrics_text(read_regular(source, manifest.metrics_source).decode(
+                    "utf-8", errors="replace"))
+            except (ManifestError, JsonRefused) as exc:
+                add("PV-EVID-007", f"{manifest.metrics_source} is refused as a metrics source: "
+                    f"{getattr(exc, 'message', exc)}", path=_rel(source, root), file=manifest.metrics_source)
+                derived = manifest.metrics
             if derived != manifest.metrics:
                 changed = _changed_keys(manifest.metrics, derived or {})
                 add("PV-EVID-007", f"manifest metrics disagree with {manifest.metrics_source} ({changed})",
@@ -157,6 +249,16 @@ def verify_pack(
             add("PV-EVID-006", f"recorded commit {manifest.commit[:12]} does not exist in this repository's history",
                 hint="the pack was recorded elsewhere or its commit was rewritten; re-record it here",
                 commit=manifest.commit)
+
+    # 4b. the seals contracts cite
+    if seals is not None:
+        cited = set(seals)
+        for seal in sorted(cited, key=str):
+            problem = mismatch(_rel(pack_dir, root), manifest.sha256, seal, root, manifest.to_json())
+            if problem:
+                add("PV-EVID-014" if seal else "PV-EVID-015", problem, field="seal",
+                    hint="restore manifest.json from git; a pack re-recorded on purpose is sealed again with "
+                    "`pv evidence seal --write`" if seal else f"pv evidence seal --write {_rel(pack_dir, root)}")
 
     # 5. per-falsifier predictions
     if checks is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from pv.diagnostics import printable
 from pv.lint.framework import LintRun, Verdict
 
 _WIDTH = 16
@@ -17,7 +18,7 @@ def gate_lines(run: LintRun) -> list[tuple[str, Verdict, str, str]]:
         tail = f" ({gate.summary}) [{gate.ms:.0f} ms]"
         if gate.vacuous:
             tail = f" (measured nothing: {gate.summary}) [{gate.ms:.0f} ms]"
-        out.append((head, gate.verdict, tail, gate.name))
+        out.append((printable(head), gate.verdict, printable(tail), gate.name))  # summaries may quote input
     return out
 
 
@@ -30,7 +31,7 @@ def write_text(run: LintRun, stream: TextIO, *, color: bool, quiet: bool, extra:
             for d in diags:
                 stream.write(f"{d.render()} [{d.severity.label}]\n")
         for line in extra:
-            stream.write(line + "\n")
+            stream.write(printable(line) + "\n")
         stream.write(run.result_line() + "\n")
         return
     from rich.console import Console
@@ -48,6 +49,6 @@ def write_text(run: LintRun, stream: TextIO, *, color: bool, quiet: bool, extra:
         for d in diags:
             console.print(diagnostic_text(d))
     for line in extra:
-        console.print(Text(line, style="dim"))
+        console.print(Text(printable(line), style="dim"))
     style = "bold red" if run.failed or run.vacuous else "bold green"
     console.print(Text(run.result_line(), style=style))

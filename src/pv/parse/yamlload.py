@@ -13,6 +13,7 @@ for an alias bomb, and one walk over it:
 
 from __future__ import annotations
 
+import math
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,16 @@ STR, INT, FLOAT, BOOL, NULL = _T + "str", _T + "int", _T + "float", _T + "bool",
 TIMESTAMP, MERGE, MAP, SEQ = _T + "timestamp", _T + "merge", _T + "map", _T + "seq"
 _SCALAR_OK = {STR, INT, FLOAT, BOOL, NULL, TIMESTAMP}
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_TIMESTAMP_RE = next(r for t, r in _IMPLICIT.get("2", ()) if t == TIMESTAMP)
+_NULL_FORMS = frozenset({"", "~", "null", "Null", "NULL"})
+# Longest integer accepted: CPython's own str->int limit (sys.get_int_max_str_digits), made a
+# finding instead of the ValueError it would raise deep inside a later check.
+MAX_INT_DIGITS = 4300
+
+
+def _short(text: str, width: int = 40) -> str:
+    """A scalar's text cut for a message (a 5,000-digit number is not repeated back in full)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 
@@ -160,21 +171,40 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode) -> Any:
         tag, value = node.tag, node.value
-        if tag in (STR, TIMESTAMP):  # dates stay text: the schema treats them as text
+        if tag == STR:
             return value
-        if tag == INT:
-            try:
-                return int(value)
-            except ValueError:
-                return _CONSTRUCTOR.construct_yaml_int(node)
-        if tag == FLOAT:
-            return _CONSTRUCTOR.construct_yaml_float(node)
-        if tag == BOOL:
-            return _CONSTRUCTOR.construct_yaml_bool(node)
-        if tag == NULL:
-            return None
+        try:
+            if tag == TIMESTAMP:  # dates stay text: the schema treats them as text
+                return value if _TIMESTAMP_RE.match(value) else self._bad_value(node, "a timestamp")
+            if tag == INT:
+                digits = len(value.lstrip("+-").replace("_", ""))
+                if digits > MAX_INT_DIGITS:
+                    raise _Refused(codes.YAML_BAD_SCALAR, f"an integer of {digits:,} digits (more than "
+                                   f"{MAX_INT_DIGITS:,}); refusing it", _pos(node),
+                                   "write a shorter number, or quote it to keep it as text")
+                try:
+                    return int(value)
+                except ValueError:
+                    return _CONSTRUCTOR.construct_yaml_int(node)
+            if tag == FLOAT:
+                number = _CONSTRUCTOR.construct_yaml_float(node)
+                if math.isinf(number) and ".inf" not in value.lower():
+                    raise _Refused(codes.YAML_BAD_SCALAR, f"the number {_short(value)} overflows a float",
+                                   _pos(node), "write `.inf` for infinity, or a smaller number")
+                return number
+            if tag == BOOL:
+                return _CONSTRUCTOR.construct_yaml_bool(node)
+            if tag == NULL:
+                return None if value in _NULL_FORMS else self._bad_value(node, "null")
+        except (ValueError, KeyError, IndexError, OverflowError, TypeError):
+            self._bad_value(node, {INT: "an integer", FLOAT: "a float", BOOL: "a boolean"}.get(tag, tag))
         self._bad_tag(node)
         return None  # unreachable
+
+    def _bad_value(self, node: ScalarNode, kind: str) -> Any:
+        tag = node.tag.replace(_T, "!!")
+        raise _Refused(codes.YAML_BAD_SCALAR, f"{tag} {_short(node.value)!r} is not {kind}", _pos(node),
+                       "write the value without the tag, or quote it to keep it as text")
 
     def _mapping(self, node: MappingNode, path: KeyPath) -> dict[str, Any]:
         out: dict[str, Any] = {}

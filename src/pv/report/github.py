@@ -1,7 +1,9 @@
 """``--format github``: GitHub Actions workflow commands, so findings annotate the diff.
 
 ``::error file=F,line=L,col=C,title=CODE::message``; values are escaped as the runner requires
-(``%``, CR, LF everywhere; ``:`` and ``,`` in properties too).
+(``%``, CR, LF everywhere; ``:`` and ``,`` in properties too). Every other control character
+(ESC, C1, bidi overrides) from input is escaped visibly first (pv.diagnostics.printable): the
+runner prints annotations into the log, where an ESC sequence would redraw lines.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from pv.diagnostics import Diagnostic, Severity
+from pv.diagnostics import Diagnostic, Severity, printable
 
 if TYPE_CHECKING:
     from pv.report import RunSummary
@@ -18,7 +20,7 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:
@@ -31,4 +33,4 @@ def write(diags: Sequence[Diagnostic], stream: TextIO, summary: RunSummary, opti
                  f"title={escape_property(d.code)}")
         message = f"{d.code}: {d.message}" + (f" ({d.hint})" if d.hint else "")
         stream.write(f"::{_LEVEL[d.severity]} {props}::{escape_data(message)}\n")
-    stream.write(summary.line(diags) + "\n")
+    stream.write(printable(summary.line(diags)) + "\n")

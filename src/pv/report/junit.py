@@ -14,17 +14,19 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 from xml.etree import ElementTree as ET
 
-from pv.diagnostics import Diagnostic, Severity
+from pv.diagnostics import Diagnostic, Severity, printable
 
 if TYPE_CHECKING:
     from pv.report import RunSummary
 
 
 def _case(suite: ET.Element, classname: str, d: Diagnostic) -> None:
-    case = ET.SubElement(suite, "testcase", classname=classname, name=f"{d.path}:{d.line}:{d.col} {d.code}")
+    # Control characters are escaped (most are not even legal in XML 1.0, and CI UIs print them).
+    case = ET.SubElement(suite, "testcase", classname=classname,
+                         name=printable(f"{d.path}:{d.line}:{d.col} {d.code}"))
     text = d.render()
     if d.severity >= Severity.ERROR:
-        failure = ET.SubElement(case, "failure", message=f"{d.code} {d.message}", type=d.code)
+        failure = ET.SubElement(case, "failure", message=printable(f"{d.code} {d.message}"), type=printable(d.code))
         failure.text = text
     else:
         out = ET.SubElement(case, "system-out")
@@ -32,7 +34,7 @@ def _case(suite: ET.Element, classname: str, d: Diagnostic) -> None:
 
 
 def document(diags: Sequence[Diagnostic], summary: RunSummary) -> ET.Element:
-    root = ET.Element("testsuites", name=f"pv {summary.command}")
+    root = ET.Element("testsuites", name=printable(f"pv {summary.command}"))
     gates: list[dict[str, Any]] = list(summary.extra.get("gates", []))
     if not gates:
         gates = [{"name": summary.command, "verdict": "FAIL" if any(d.severity >= Severity.ERROR for d in diags)
@@ -45,18 +47,19 @@ def document(diags: Sequence[Diagnostic], summary: RunSummary) -> ET.Element:
     for gate in gates:
         name = gate["name"]
         findings = by_gate.get(name, [])
-        suite = ET.SubElement(root, "testsuite", name=name, time=f"{gate.get('ms', 0.0) / 1000:.3f}")
+        suite = ET.SubElement(root, "testsuite", name=printable(name), time=f"{gate.get('ms', 0.0) / 1000:.3f}")
         failures = sum(d.severity >= Severity.ERROR for d in findings)
         skipped = 0
         if gate.get("verdict") == "SKIP" and not findings:
             case = ET.SubElement(suite, "testcase", classname=f"pv.{name}", name=name)
-            ET.SubElement(case, "skipped", message=str(gate.get("summary", "")))
+            ET.SubElement(case, "skipped", message=printable(str(gate.get("summary", ""))))
             skipped, tests = 1, 1
         elif not findings:
             case = ET.SubElement(suite, "testcase", classname=f"pv.{name}", name=name)
             if gate.get("verdict") == "FAIL":  # e.g. measured nothing
-                failure = ET.SubElement(case, "failure", message=str(gate.get("summary", "")), type="vacuous")
-                failure.text = str(gate.get("summary", ""))
+                failure = ET.SubElement(case, "failure", message=printable(str(gate.get("summary", ""))),
+                                        type="vacuous")
+                failure.text = printable(str(gate.get("summary", "")))
                 failures = 1
             tests = 1
         else:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from pv import __version__
 from pv.checks.registry import all_rules
-from pv.diagnostics import Diagnostic, Severity
+from pv.diagnostics import Diagnostic, Severity, printable
 
 if TYPE_CHECKING:
     from pv.report import RunSummary
@@ -41,7 +41,8 @@ def document(diags: Sequence[Diagnostic], summary: RunSummary) -> dict[str, Any]
             "ruleId": d.code,
             "ruleIndex": index[d.code],
             "level": _LEVEL[d.severity],
-            "message": {"text": d.message + (f" ({d.hint})" if d.hint else "")},
+            # Message text is shown by code-scanning UIs and printed by CLI viewers: controls escaped.
+            "message": {"text": printable(d.message + (f" ({d.hint})" if d.hint else ""))},
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": quote(d.path)},
                 "region": {"startLine": max(d.line, 1), "startColumn": max(d.col, 1)},

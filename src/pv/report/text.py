@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from pv.diagnostics import Diagnostic, Severity
+from pv.diagnostics import Diagnostic, Severity, printable
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -27,11 +27,11 @@ def diagnostic_text(d: Diagnostic) -> Text:
     from rich.text import Text
 
     t = Text()
-    t.append(f"{d.path}:{d.line}:{d.col}: ", style="bold")
-    t.append(d.code, style=_STYLE[d.severity])
-    t.append(f" {d.message}")
+    t.append(printable(f"{d.path}:{d.line}:{d.col}: "), style="bold")
+    t.append(printable(d.code), style=_STYLE[d.severity])
+    t.append(printable(f" {d.message}"))
     if d.hint:
-        t.append(f" ({d.hint})", style="dim")
+        t.append(printable(f" ({d.hint})"), style="dim")
     t.append(f" [{d.severity.label}]", style=_STYLE[d.severity])
     return t
 
@@ -52,7 +52,7 @@ def write(diags: Sequence[Diagnostic], stream: TextIO, summary: RunSummary, opti
         if not quiet:
             for d in diags:
                 stream.write(f"{d.render()} [{d.severity.label}]\n")
-        stream.write(summary.line(diags) + "\n")
+        stream.write(printable(summary.line(diags)) + "\n")
         return
     from rich.console import Console
     from rich.text import Text
@@ -61,7 +61,7 @@ def write(diags: Sequence[Diagnostic], stream: TextIO, summary: RunSummary, opti
     if not quiet:
         for d in diags:
             console.print(diagnostic_text(d))
-    line = summary.line(diags)
+    line = printable(summary.line(diags))
     errors = any(d.severity == Severity.ERROR for d in diags)
     style = "bold red" if errors or summary.files_checked == 0 else "bold green"
     console.print(Text(line, style=style))

@@ -81,10 +81,12 @@ def _ref_facts(part: Part, resolver: Resolver, config: PvConfig) -> RefFacts:
             return RefFacts(part.text, RefKind.INVALID, problem="LIVE-PENDING needs a reason")
         return RefFacts(part.text, RefKind.LIVE_PENDING, reason=part.reason, problem=problem)
     if part.kind is Kind.LIVE:
-        target = (part.target or "").rstrip("/")
+        from pv.evidence.seal import split_target
+
+        live = split_target(part.target or "")
         if problem:
             return RefFacts(part.text, RefKind.INVALID, problem=problem)
-        return RefFacts(part.text, RefKind.LIVE, pack=target)
+        return RefFacts(part.text, RefKind.LIVE, pack=live.pack, seal=live.seal or "", problem=live.problem)
     if part.kind is Kind.PV:
         return RefFacts(part.text, RefKind.PV, problem=problem)
     if part.kind is Kind.SHELL:

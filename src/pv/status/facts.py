@@ -36,6 +36,7 @@ class RefFacts:
     problem: str = ""  # TEST that does not resolve / INVALID: why
     reason: str = ""  # LIVE_PENDING: the stated reason
     pack: str = ""  # LIVE: pack directory relative to the project root, e.g. "evidence/run-1"
+    seal: str = ""  # LIVE: the manifest sha256 the reference carries (`@sha256:...`); "" unsealed
 
     @property
     def resolves(self) -> bool:

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pv.evidence.seal import mismatch as seal_mismatch
 from pv.evidence.verify import PER_FALSIFIER_CODES, PackReport, verify_pack
 from pv.ledger import Ledger, freshness
 from pv.model.status import Status
@@ -162,11 +163,15 @@ class EvidenceBook:
             self._cache[pack] = self._verifier(self.root / pack, self.root, self.checks)
         return self._cache[pack]
 
-    def judge(self, pack: str, falsifier: str) -> PackState:
+    def judge(self, pack: str, falsifier: str, seal: str | None = None) -> PackState:
+        """Whether ``pack`` discharges ``falsifier`` for a reference carrying ``seal`` (None/"": unsealed)."""
         rep = self.report(pack)
         if rep.manifest is None:
             first = rep.diagnostics[0].message if rep.diagnostics else "unreadable"
             return PackState(pack, False, first)
+        unsealed = seal_mismatch(pack, rep.manifest.sha256, seal or None, self.root, rep.manifest.to_json())
+        if unsealed:
+            return PackState(pack, False, unsealed)
         if falsifier not in rep.manifest.falsifiers:
             return PackState(pack, False, f"{pack} does not list {falsifier} among its falsifiers")
         if not rep.intact:
@@ -242,7 +247,7 @@ def judge_falsifier(f: FalsifierFacts, ledger: Ledger, book: EvidenceBook, root:
         st.tests = _judge_tests(node_ids, ledger, root, cache)
         st.passed = all(t.passed for t in st.tests)
     if st.live:
-        st.packs = [book.judge(r.pack, f.id) for r in lives]
+        st.packs = [book.judge(r.pack, f.id, r.seal) for r in lives]
         st.discharged = all(p.discharged for p in st.packs)
     return st
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
+from pv.diagnostics import printable as _p  # input text (IDs, references, notes): controls escaped
 from pv.status.ladder import ContractStatus
 
 _STYLE = {"INVALID": "bold red", "DRAFT": "dim", "PARTIAL_ALGORITHM_LEVEL": "yellow", "FUNCTIONAL": "cyan",
@@ -26,8 +27,13 @@ def _counts(cs: ContractStatus) -> list[str]:
 
 def _tests_cell(fs: Any) -> str:
     if fs.tests:
-        return "\n".join(f"{t.node_id}: {t.note}" for t in fs.tests)
-    return "\n".join(r.text for r in fs.facts.refs) or "(no reference)"
+        return "\n".join(_p(f"{t.node_id}: {t.note}") for t in fs.tests)
+    return "\n".join(_p(r.text) for r in fs.facts.refs) or "(no reference)"
+
+
+def _packs_cell(fs: Any, sep: str) -> str:
+    packs = sep.join(_p(f"{p.pack}: {'discharged' if p.discharged else p.note}") for p in fs.packs)
+    return packs or (_p(f"LIVE-PENDING: {fs.pending_reason}") if fs.pending else "")
 
 
 def render_text(statuses: list[ContractStatus], stream: TextIO, *, verbose: bool = False,
@@ -46,31 +52,31 @@ def render_text(statuses: list[ContractStatus], stream: TextIO, *, verbose: bool
         decl = Text(declared, style="bold red" if cs.overclaims else "")
         if cs.overclaims:
             decl.append(" (overclaims)", style="bold red")
-        table.add_row(f"{cs.facts.contract_id}\n[dim]{cs.facts.path.as_posix()}[/dim]", decl,
+        name = Text(_p(cs.facts.contract_id) + "\n")  # Text, not markup: an ID may hold '[' too
+        name.append(_p(cs.facts.path.as_posix()), style="dim")
+        table.add_row(name, decl,
                       Text(cs.computed_name, style=_STYLE[cs.computed_name]), *_counts(cs))
     console.print(table)
     for cs in statuses:
         if verbose:
-            ft = Table(title=f"{cs.facts.contract_id}: falsifiers", title_justify="left")
+            ft = Table(title=Text(_p(f"{cs.facts.contract_id}: falsifiers")), title_justify="left")
             for col in ("Falsifier", "Ship-blocking", "State", "Tests (last recorded outcome)", "Evidence"):
                 ft.add_column(col)
             for fs in cs.falsifiers:
-                packs = "\n".join(f"{p.pack}: {'discharged' if p.discharged else p.note}" for p in fs.packs)
-                if not packs and fs.pending:
-                    packs = f"LIVE-PENDING: {fs.pending_reason}"
-                ft.add_row(fs.id, "yes" if fs.facts.ship_blocking else "no",
-                           Text(fs.state, style=_STATE_STYLE.get(fs.state, "")), _tests_cell(fs), packs)
+                ft.add_row(Text(_p(fs.id)), "yes" if fs.facts.ship_blocking else "no",
+                           Text(fs.state, style=_STATE_STYLE.get(fs.state, "")), Text(_tests_cell(fs)),
+                           Text(_packs_cell(fs, "\n")))
             console.print(ft)
         why = cs.why_not_higher
         if why:
             above = cs.next_rung.name if cs.next_rung is not None else ""
-            console.print(Text(f"{cs.facts.contract_id}: not {above} because:", style="bold"))
+            console.print(Text(_p(f"{cs.facts.contract_id}: not {above} because:"), style="bold"))
             for line in why:
-                console.print(Text(f"  - {line}"))
+                console.print(Text(_p(f"  - {line}")))
     over = [cs for cs in statuses if cs.overclaims]
     summary = f"pv status: {len(statuses)} contract(s), {len(over)} overclaiming"
     if ledger_note:
-        console.print(Text(ledger_note, style="dim"))
+        console.print(Text(_p(ledger_note), style="dim"))
     console.print(Text(summary, style="bold red" if over else "bold"))
 
 
@@ -85,17 +91,17 @@ def render_markdown(statuses: list[ContractStatus], stream: TextIO, *, verbose: 
         declared = cs.facts.declared.name if cs.facts.declared is not None else "-"
         if cs.overclaims:
             declared = f"**{declared} (overclaims)**"
-        out.append(f"| `{_md(cs.facts.contract_id)}` | {declared} | {cs.computed_name} | "
+        out.append(f"| `{_md(_p(cs.facts.contract_id))}` | {declared} | {cs.computed_name} | "
                    + " | ".join(_counts(cs)) + " |")
     for cs in statuses:
         if verbose:
-            out += ["", f"#### {_md(cs.facts.contract_id)}", "",
+            out += ["", f"#### {_md(_p(cs.facts.contract_id))}", "",
                     "| Falsifier | Ship-blocking | State | Tests | Evidence |", "|---|---|---|---|---|"]
             for fs in cs.falsifiers:
-                packs = "<br>".join(f"{p.pack}: {'discharged' if p.discharged else p.note}" for p in fs.packs)
-                out.append(f"| {_md(fs.id)} | {'yes' if fs.facts.ship_blocking else 'no'} | {fs.state} | "
+                packs = _packs_cell(fs, "<br>") if fs.packs else ""
+                out.append(f"| {_md(_p(fs.id))} | {'yes' if fs.facts.ship_blocking else 'no'} | {fs.state} | "
                            f"{_md(_tests_cell(fs))} | {_md(packs)} |")
         if cs.why_not_higher:
-            out += ["", f"**{_md(cs.facts.contract_id)}** ({cs.computed_name}) is not one rung higher because:"]
-            out += [f"- {_md(line)}" for line in cs.why_not_higher]
+            out += ["", f"**{_md(_p(cs.facts.contract_id))}** ({cs.computed_name}) is not one rung higher because:"]
+            out += [f"- {_md(_p(line))}" for line in cs.why_not_higher]
     stream.write("\n".join(out) + "\n")

@@ -8,6 +8,8 @@ import sys
 import pytest
 from pvstatus_project import Project
 
+from pv.evidence.seal import sealed_reference
+
 CONTRACT = """
 metadata:
   version: 1.0.0
@@ -120,7 +122,12 @@ def test_promoted_exactly_when_evidence_arrives(project: Project) -> None:
     assert "OK: " in rec.stderr and "1 metric" not in rec.stderr
     # The pack exists but the contract still says LIVE-PENDING: nothing changes until it cites the pack.
     assert status_json(project)[1]["computed"] == "FUNCTIONAL"
+    # Cited without its seal, the pack discharges nothing: its manifest could have been edited.
     setup(project, status="DISCHARGED", live="LIVE: evidence/run-500")
+    code, c = status_json(project)
+    assert code == 1 and c["computed"] == "FUNCTIONAL"
+    assert "cited without a seal" in c["why_not_higher"][0]
+    setup(project, status="DISCHARGED", live=sealed_reference(project.root, "evidence/run-500"))
     code, c = status_json(project)
     assert code == 0 and c["computed"] == "DISCHARGED" and not c["overclaims"] and c["why_not_higher"] == []
     assert c["counts"]["discharged"] == 1
@@ -139,6 +146,8 @@ def test_evidence_verify_cli_names_tampering_and_unknown_commit(project: Project
     rec = project.pv("evidence", "record", "--name", "run-1", "--falsifier", "FALSIFY-DEMO-003", "-q", "--",
                      sys.executable, "-c", "print('{\"val_loss\": 8.5}')")
     assert rec.returncode == 0, rec.stderr
+    assert "PV-EVID-015" in project.pv("evidence", "verify").stdout  # cited, but without the seal
+    setup(project, live=sealed_reference(project.root, "evidence/run-1"))
     ok = project.pv("evidence", "verify")
     assert ok.returncode == 0, ok.stdout
     assert "evidence/run-1: OK (discharges FALSIFY-DEMO-003)" in ok.stdout
@@ -208,8 +217,9 @@ def test_evidence_gate_places_refutations_at_the_citing_falsifier(project: Proje
     rec = project.pv("evidence", "record", "--name", "bad-run", "--falsifier", "FALSIFY-DEMO-003", "-q", "--",
                      sys.executable, "-c", "print('{\"val_loss\": 10.25}')")
     assert rec.returncode == 0
-    contract = CONTRACT.format(status="PARTIAL_ALGORITHM_LEVEL", live="LIVE: evidence/bad-run").replace(
-        "    test: tests/test_demo.py::test_multiplies", '    test: "LIVE: evidence/bad-run"')
+    live = sealed_reference(project.root, "evidence/bad-run")
+    contract = CONTRACT.format(status="PARTIAL_ALGORITHM_LEVEL", live=live).replace(
+        "    test: tests/test_demo.py::test_multiplies", f'    test: "{live}"')
     project.write("contracts/demo.yaml", contract)
     project.commit()
     lint = project.pv("lint")

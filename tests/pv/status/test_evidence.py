@@ -197,8 +197,9 @@ def test_artifacts_are_copied_and_hashed(project: Project, monkeypatch: pytest.M
     m = load_manifest(pack)
     assert "artifacts/ckpt/w.bin" in m.files
     assert any("missing.bin was not produced" in n for n in m.notes)
+    assert _codes(pack, project.root) == ["PV-EVID-017"]  # recorded with a note: a failed recording
     (pack / "artifacts/ckpt/w.bin").write_bytes(b"x")
-    assert _codes(pack, project.root) == ["PV-EVID-003"]
+    assert _codes(pack, project.root) == ["PV-EVID-017", "PV-EVID-003"]
 
 
 def test_record_refuses_bad_input(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:

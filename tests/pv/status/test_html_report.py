@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from pvstatus_project import Project
 
+from pv.evidence.seal import sealed_reference
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
@@ -68,6 +70,9 @@ def report(project: Project) -> Path:
     rec = project.pv("evidence", "record", "--name", "run-500", "--falsifier", "FALSIFY-MODEL-002", "-q", "--",
                      sys.executable, "-c", "print('{\"val_loss\": 6.5}')")
     assert rec.returncode == 0, rec.stderr
+    model = project.root / "contracts/model.yaml"  # cite the pack with its seal
+    model.write_text(model.read_text().replace("LIVE: evidence/run-500",
+                                               sealed_reference(project.root, "evidence/run-500")))
     assert project.pv("run").returncode == 1  # test_broken fails: recorded honestly
     out = project.root / "report.html"
     proc = project.pv("report", "--html", str(out))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from pvstatus_project import Project
 
+from pv.evidence.manifest import load_manifest
 from pv.evidence.record import record
 from pv.ledger import Ledger, TestResult, sha256_file
 from pv.model.base import Check
@@ -153,6 +155,11 @@ def test_promoted_to_discharged_exactly_when_evidence_arrives(root: Path, monkey
     code = "import json; json.dump({'val_loss': 7.5}, open('m.json', 'w'))"
     record(name="run-1", falsifiers=["F-2"], command=[sys.executable, "-c", code], root=root,
            evidence_dir=root / "evidence", metrics_file=Path("m.json"), echo=False)
+    unsealed = status_of(c, root, ledger)
+    assert unsealed.computed is Status.FUNCTIONAL and "cited without a seal" in unsealed.why_not_higher[0]
+    seal = load_manifest(root / "evidence/run-1").sha256
+    c = contract(falsifier("F-1", test_ref(T1)),
+                 falsifier("F-2", replace(LIVE, seal=seal), ship=False, check=check))
     after = status_of(c, root, ledger)
     assert after.computed is Status.DISCHARGED
     assert after.why_not_higher == []

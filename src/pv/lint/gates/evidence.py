@@ -3,7 +3,9 @@
 For each cited pack: manifest well-formed, every hash matches (a changed,
 missing or extra file is named), the recorded commit exists in history; and
 for the citing falsifier: the pack lists it, the run exited 0 and the
-falsifier's ``check:`` holds on the recorded metrics (pv.evidence.verify).
+falsifier's ``check:`` holds on the recorded metrics (pv.evidence.verify); and the
+reference carries the manifest's seal, ``@sha256:<digest>`` (PV-EVID-014/015,
+pv.evidence.seal), without which an edited manifest would go unnoticed.
 A pack that does not exist is the test-binding gate's finding (PV-BIND-015),
 not repeated here. No LIVE reference at all: SKIP, never PASS.
 """
@@ -21,6 +23,7 @@ def run(ctx: LintContext) -> GateOutcome:
     from dataclasses import replace
 
     from pv.diagnostics import Diagnostic, Severity
+    from pv.evidence.seal import mismatch as seal_mismatch
     from pv.status.facts import RefKind
     from pv.status.lint_inputs import book_for, facts_for
 
@@ -47,10 +50,18 @@ def run(ctx: LintContext) -> GateOutcome:
                         f"(it lists {', '.join(report.manifest.falsifiers)})", **where,
                         hint=f"cite the right pack, or record one with --falsifier {f.id}", data={"falsifier": f.id}))
                     continue
+                if report.manifest is not None:
+                    problem = ref.problem or seal_mismatch(ref.pack, report.manifest.sha256, ref.seal or None,
+                                                          ctx.root, report.manifest.to_json())
+                    if problem:
+                        diags.append(Diagnostic(
+                            "PV-EVID-014" if ref.seal else "PV-EVID-015", Severity.ERROR, f"{f.id}: {problem}",
+                            **where, hint=f"pv evidence seal --write {ref.pack}  (after checking the pack is the "
+                            "one you mean)", data={"falsifier": f.id, "field": "seal"}))
                 for d in report.diagnostics:
                     if d.data.get("falsifier") == f.id:
                         diags.append(replace(d, message=f"{ref.pack}: {d.message}", **where))
-                state = book.judge(ref.pack, f.id)
+                state = book.judge(ref.pack, f.id, ref.seal)
                 discharged += state.discharged
     return GateOutcome(
         diagnostics=diags,
