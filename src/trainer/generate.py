@@ -124,9 +124,19 @@ def generate_ids(
             "the tokenizer does not match the model",
             fix="pass the --tokenizer the model was trained with (or omit it to use the checkpoint's own)",
         )
+    window = model.config.max_position_embeddings
+    if len(prompt_ids) + max_new_tokens > window:
+        # Refused, not slid: past the context the model has never seen a position, and an
+        # unbounded request (10^9) would otherwise run for days.
+        room = max(window - len(prompt_ids), 0)
+        raise AprError(
+            GEN_ARGS,
+            f"the prompt ({len(prompt_ids)} tokens) + --max-new-tokens {max_new_tokens} exceed the model's "
+            f"context of {window} positions (max_position_embeddings)",
+            fix=f"pass --max-new-tokens <= {room}" + ("" if room else " with a shorter --prompt"),
+        )
     device = next(model.parameters()).device
     gen = torch.Generator(device="cpu").manual_seed(sampling.seed)
-    window = model.config.max_position_embeddings
     ids = list(prompt_ids)
     new: list[int] = []
     with torch.no_grad():
