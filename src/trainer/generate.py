@@ -80,6 +80,9 @@ def resolve_tokenizer(spec: InitSpec, tokenizer: str | Path | None) -> Tokenizer
             f"{spec.path} carries no tokenizer",
             fix="pass --tokenizer DIR (a tokenizer.json, or a dir from `apr convert MODEL OUT --to tokenizer`)",
         )
+    from trainer.checkpoint.bpe_json import check_tokenizer_json
+
+    check_tokenizer_json(embedded, str(spec.path))
     return Tokenizer.from_str(embedded)
 
 
