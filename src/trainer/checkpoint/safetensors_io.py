@@ -99,7 +99,7 @@ class SafetensorsFile:
         if not isinstance(spec, dict):
             raise self._fail(f"tensor {name!r}: header entry is not an object")
         dtype, shape, offs = spec.get("dtype"), spec.get("shape"), spec.get("data_offsets")
-        if dtype not in ITEMSIZE:
+        if not isinstance(dtype, str) or dtype not in ITEMSIZE:
             raise self._fail(f"tensor {name!r}: dtype {dtype!r} not supported (supported: {', '.join(ITEMSIZE)})")
         if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
             raise self._fail(f"tensor {name!r}: shape {shape!r} is not a list of non-negative integers")

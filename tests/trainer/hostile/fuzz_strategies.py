@@ -56,9 +56,9 @@ def json_text(value: Any) -> str:
     return json.dumps(value, allow_nan=True)
 
 
-HF_KEYS = sorted(micro_config().to_hf_config()) + ["rope_scaling", "rope_parameters", "head_dim", "mlp_bias"]
-APR_KEYS = sorted(micro_config().to_apr_metadata()) + ["num_hidden_layers", "n_layers", "tokenizer.vocabulary",
-                                                       "tokenizer.merges", "tokenizer.json", "layer_norm_eps"]
+HF_KEYS = [*sorted(micro_config().to_hf_config()), "rope_scaling", "rope_parameters", "head_dim", "mlp_bias"]
+APR_KEYS = [*sorted(micro_config().to_apr_metadata()), "num_hidden_layers", "n_layers", "tokenizer.vocabulary",
+            "tokenizer.merges", "tokenizer.json", "layer_norm_eps"]
 GGUF_KEYS = [k for k, _, _ in micro_gguf_kv()] + ["general.alignment", "tokenizer.ggml.model",
                                                    "tokenizer.ggml.tokens", "tokenizer.ggml.merges"]
 
@@ -188,7 +188,7 @@ def build(kind: str, spec: Any, d: Path) -> Path:
             name, ne, qtype, off = infos[index % len(infos)]
             v = value % (1 << 64)
             if what == "dims":
-                ne = (v,) + ne[1:]
+                ne = (v, *ne[1:])
             elif what == "qtype":
                 qtype = v % (1 << 32)
             elif what == "offset":

@@ -40,11 +40,20 @@ def _serve() -> None:
     # Warm the lazy imports of every command so the first case's wall is the case's.
     for name in ("inspect", "convert", "generate", "tokenize", "pretrain"):
         __import__(f"trainer.commands.{name}")
+    # One valid inspect first: the first model built (even on the meta device) pays torch's one-off
+    # lazy initialisation (~2 s, ~145 MB); that belongs to the process, not to the first case.
+    import tempfile
+
+    from hostile_cases import apr_bytes
+
     import trainer.checkpoint.gguf
     import trainer.checkpoint.hf
     import trainer.model  # noqa: F401
 
-    sys.stdout.write(json.dumps({"ready": True}) + "\n")
+    with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(io.StringIO()):
+        main(["inspect", str(apr_bytes(Path(d) / "warm.apr")), "--json", "--no-tensors"])
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sys.stdout.write(json.dumps({"ready": True, "baseline_rss_mb": baseline}) + "\n")
     sys.stdout.flush()
     for line in sys.stdin:
         argv = json.loads(line)
@@ -74,6 +83,7 @@ class WorkerPool:
         self.rss_limit_mb = rss_limit_mb
         self.proc: subprocess.Popen[str] | None = None
         self.restarts = 0
+        self.baseline_rss_mb = float("nan")
 
     def _start(self) -> subprocess.Popen[str]:
         src = str(Path(__file__).resolve().parents[3] / "src")
@@ -92,6 +102,7 @@ class WorkerPool:
         if ready is None or not json.loads(ready).get("ready"):
             proc.kill()
             raise RuntimeError("fuzz worker did not start")
+        self.baseline_rss_mb = float(json.loads(ready)["baseline_rss_mb"])
         return proc
 
     @staticmethod

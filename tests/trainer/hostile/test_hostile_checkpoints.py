@@ -196,3 +196,11 @@ def test_resume_removes_temporary_files_of_killed_writes(tmp_path: Path, capsys:
     assert not any(p.exists() for p in stale) and keep.exists()
     assert "removed 2 temporary file(s)" in capsys.readouterr().err
     assert sorted(os.listdir(run / "ckpt")) == ["epoch-000.apr", "resume.json"]
+
+
+def test_inspect_text_output_escapes_control_characters_and_markup(pool, tmp_path: Path) -> None:
+    path = apr_bytes(tmp_path / "m.apr", {"x": "[/bold] \x1b[2K\r apr: OK", "k\x1b[31m": 1})
+    reply = pool.run(["inspect", str(path), "--no-tensors"])
+    check_reply(reply, "markup/ESC in metadata", allowed={0})  # was a rich MarkupError: internal error
+    assert "\x1b" not in reply["out"] and "\r" not in reply["out"]
+    assert "\\x1b[2K\\x0d" in reply["out"] and "[/bold]" in reply["out"]
