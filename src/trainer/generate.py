@@ -47,6 +47,8 @@ class Sampling:
                            fix="use 0 for greedy or > 0")
         if self.top_k < 0:
             raise AprError(GEN_ARGS, f"--top-k {self.top_k} is negative", fix="use 0 to disable top-k")
+        if not 0 <= self.seed < 2**63:  # torch.Generator.manual_seed overflows outside it
+            raise AprError(GEN_ARGS, f"--seed {self.seed} is outside [0, 2**63)", fix="pass a seed >= 0 and < 2**63")
         if not 0.0 < self.top_p <= 1.0:
             raise AprError(GEN_ARGS, f"--top-p {self.top_p} is outside (0, 1]", fix="use 1.0 to disable nucleus sampling")
 
@@ -80,10 +82,7 @@ def resolve_tokenizer(spec: InitSpec, tokenizer: str | Path | None) -> Tokenizer
             f"{spec.path} carries no tokenizer",
             fix="pass --tokenizer DIR (a tokenizer.json, or a dir from `apr convert MODEL OUT --to tokenizer`)",
         )
-    from trainer.checkpoint.bpe_json import check_tokenizer_json
-
-    check_tokenizer_json(embedded, str(spec.path))
-    return Tokenizer.from_str(embedded)
+    return Tokenizer.from_str(embedded)  # checked by the reader (bpe_json.check_tokenizer_json)
 
 
 def _filter(logits: torch.Tensor, s: Sampling) -> torch.Tensor:

@@ -183,7 +183,7 @@ def write_tokenizer_dir(tokenizer_json: str, out_dir: Path) -> Path:
     """
     from trainer.checkpoint.atomic import atomic_write_text
 
-    data = check_tokenizer_json(tokenizer_json, str(out_dir))
+    data = check_tokenizer_json(tokenizer_json, f"tokenizer for {out_dir}")  # readers checked it; cheap
     out_dir.mkdir(parents=True, exist_ok=True)
     model = data["model"]
     vocab: dict[str, int] = dict(model["vocab"])

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from trainer.checkpoint.arch import config_from_hf_dict
 from trainer.checkpoint.bounded_json import BoundedJsonError, load_bounded
-from trainer.checkpoint.bpe_json import MAX_TOKENIZER_JSON
+from trainer.checkpoint.bpe_json import MAX_TOKENIZER_JSON, check_tokenizer_json
 from trainer.checkpoint.init_errors import INIT_ARCH, INIT_FORMAT, INIT_PICKLE, InitError
 from trainer.checkpoint.safetensors_io import SafetensorsFile
 from trainer.checkpoint.source import TensorInfo
@@ -167,7 +167,9 @@ class HFDirReader:
             if tok.stat().st_size > MAX_TOKENIZER_JSON:
                 raise InitError(INIT_FORMAT, f"{tok}: {tok.stat().st_size} bytes (limit {MAX_TOKENIZER_JSON})",
                                 fix="pass --tokenizer DIR with the model's original tokenizer.json")
-            return tok.read_bytes().decode("utf-8")
+            text = tok.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InitError(INIT_FORMAT, f"{tok}: not readable UTF-8 text ({exc})",
                             fix="repair or re-download tokenizer.json") from None
+        check_tokenizer_json(text, str(tok))
+        return text

@@ -107,6 +107,40 @@ KINDS: dict[str, st.SearchStrategy[Any]] = {
     ),
 }
 
+# ----------------------------------------------------------------- CLI values
+
+CLI_VALUES = st.one_of(
+    st.sampled_from(["nan", "inf", "-inf", "1e308", "-1e308", "1e-320", "-1", "0", "-0", "", "abc", "0x10",
+                     "1_000", "10" * 40, "-" + "9" * 30, str(2**63), str(2**64), str(2**31), "1e9", "1000000000"]),
+    st.integers(-(2**80), 2**80).map(str),
+    st.floats(allow_nan=False).map(repr),
+)
+
+CLI_FLAGS: dict[str, tuple[str, ...]] = {
+    "pretrain": ("--batch-size", "--seq-length", "--num-steps", "--steps-per-epoch", "--lr", "--warmup-steps",
+                 "--target-val-loss", "--patience", "--min-epochs", "--seed", "--val-batches", "--grad-accum"),
+    "generate": ("--max-new-tokens", "--temperature", "--top-k", "--top-p", "--seed"),
+    "tokenize train": ("--vocab-size", "--min-frequency"),
+    "tokenize encode-corpus": ("--shard-tokens",),
+}
+
+
+def cli_argv(command: str, flag: str, value: str, tmp: Path) -> list[str]:
+    """The command with missing inputs and one hostile ``flag=value``."""
+    missing = str(tmp / "missing")
+    if command == "pretrain":
+        base = ["pretrain", "--dataset", missing, "--tokenizer", missing, "--run-dir", str(tmp / "run"),
+                "--device", "cpu", "--no-progress"]
+    elif command == "generate":
+        base = ["generate", "--model", missing, "--prompt", "x"]
+    elif command == "tokenize train":
+        base = ["tokenize", "train", "--input", missing, "--vocab-size", "300", "--out", str(tmp / "tok"), "--quiet"]
+    else:
+        base = ["tokenize", "encode-corpus", "--tokenizer", missing, "--input", missing, "--out", str(tmp / "o"),
+                "--quiet"]
+    return [*base, f"{flag}={value}"]  # "=" so a value starting with "-" is a value, not a flag
+
+
 # ----------------------------------------------------------------- building
 
 

@@ -396,3 +396,53 @@ def _raw_config(d: Path, raw: bytes) -> Path:
     root = hf_dir(d / "hf")
     (root / "config.json").write_bytes(raw)
     return root
+
+
+# ----------------------------------------------------------------- tokenizer files (`apr convert SRC OUT --to tokenizer`)
+
+_TOK_OK = ('{"version": "1.0", "added_tokens": [], "normalizer": null, "pre_tokenizer": null, "post_processor": null, '
+           '"decoder": null, "model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]}}')
+
+
+def _hf_tok(text: str | bytes) -> Builder:
+    def build(d: Path) -> Path:
+        root = hf_dir(d / "hf")
+        raw = text.encode("utf-8") if isinstance(text, str) else text
+        (root / "tokenizer.json").write_bytes(raw)
+        return root
+
+    return build
+
+
+def _gguf_tok(tokens: tuple[int, list[Any]], merges: tuple[int, list[Any]] | None = None,
+              types: tuple[int, list[Any]] | None = None, model: tuple[int, Any] = (8, "gpt2")) -> Builder:
+    kv = [*micro_gguf_kv(), ("tokenizer.ggml.model", model[0], model[1]), ("tokenizer.ggml.tokens", 9, tokens)]
+    if merges is not None:
+        kv.append(("tokenizer.ggml.merges", 9, merges))
+    if types is not None:
+        kv.append(("tokenizer.ggml.token_type", 9, types))
+    return _file("m.gguf", lambda: gguf_bytes(kv))
+
+
+TOKENIZER_CASES: list[tuple[str, str, Builder]] = [
+    ("hf-tokenizer-nested-5000", "tokenizer", _hf_tok('{"model": ' + deep(5000) + "}")),
+    ("hf-tokenizer-not-json", "tokenizer", _hf_tok("{not json")),
+    ("hf-tokenizer-vocab-list", "tokenizer", _hf_tok(_TOK_OK.replace('{"a": 0, "b": 1, "ab": 2}', '["a", "b"]'))),
+    ("hf-tokenizer-id-5000-digits", "tokenizer", _hf_tok(_TOK_OK.replace('"ab": 2', '"ab": ' + "9" * 5000))),
+    ("hf-tokenizer-id-string", "tokenizer", _hf_tok(_TOK_OK.replace('"ab": 2', '"ab": "2"'))),
+    ("hf-tokenizer-added-no-content", "tokenizer", _hf_tok(_TOK_OK.replace('"added_tokens": []',
+                                                                            '"added_tokens": [{"id": 3}]'))),
+    ("hf-tokenizer-merge-int", "tokenizer", _hf_tok(_TOK_OK.replace('["a b"]', "[7]"))),
+    ("hf-tokenizer-bad-model-type", "tokenizer", _hf_tok(_TOK_OK.replace('"BPE"', '"NotAModel"'))),
+    ("hf-tokenizer-not-utf8", "tokenizer", _hf_tok(b'{"model": "\xff"}')),
+    ("gguf-tokens-integers", "tokenizer", _gguf_tok((4, [1, 2, 3]))),
+    ("gguf-merges-integers", "tokenizer", _gguf_tok((8, ["a", "b", "ab"]), merges=(4, [1]))),
+    ("gguf-token_type-strings", "tokenizer", _gguf_tok((8, ["a", "b"]), types=(8, ["3", "3"]))),
+    ("gguf-tokenizer-model-int", "tokenizer", _gguf_tok((8, ["a"]), model=(4, 2))),
+    ("gguf-tokens-duplicate", "tokenizer", _gguf_tok((8, ["a", "a"]))),
+    ("gguf-merge-without-space", "tokenizer", _gguf_tok((8, ["a", "b"]), merges=(8, ["ab"]))),
+    ("apr-tokenizer.json-number", "tokenizer", _apr({"tokenizer.json": 5})),
+    ("apr-tokenizer.json-nested", "tokenizer", _apr({"tokenizer.json": '{"model": ' + deep(3000) + "}"})),
+    ("apr-vocabulary-integers", "tokenizer", _apr({"tokenizer.vocabulary": [1, 2, 3]})),
+    ("apr-vocabulary-string", "tokenizer", _apr({"tokenizer.vocabulary": "abc"})),
+]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from fuzz_strategies import check_reply, inspect_argv
-from hostile_cases import HAND_MADE, apr_bytes, micro_config
+from hostile_cases import HAND_MADE, TOKENIZER_CASES, apr_bytes, micro_config
 
 # What the refusal must name for the cases the issue reported.
 NEEDLES: dict[str, tuple[str, ...]] = {
@@ -58,6 +58,18 @@ def test_inspect_refuses_hand_made_hostile_case(case_id: str, corpus: dict[str, 
     assert str(corpus[case_id]) in text, text  # the file is named
     for needle in NEEDLES.get(case_id, ()):
         assert needle in text, (case_id, needle, text[-600:])
+
+
+@pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-INIT-004")
+@pytest.mark.parametrize("case_id", [c for c, _, _ in TOKENIZER_CASES])
+def test_convert_refuses_hostile_embedded_tokenizers(case_id: str, pool, tmp_path: Path) -> None:
+    make = {c: b for c, _, b in TOKENIZER_CASES}[case_id]
+    src = make(tmp_path)
+    out = tmp_path / "out"
+    reply = pool.run(["convert", str(src), str(out), "--to", "tokenizer"])
+    check_reply(reply, case_id, allowed={3})
+    assert "FALSIFY-APR-PRETRAIN-INIT-004" in reply["err"] and str(src) in reply["err"], reply["err"]
+    assert not out.exists()
 
 
 PRETRAIN_CASES = ["apr-layers-1e9", "gguf-block_count-1e9", "hf-num_hidden_layers-1e7", "hf-tie-string-false",
