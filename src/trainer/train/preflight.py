@@ -286,7 +286,9 @@ def check_run_dir(run_dir: Path, *, resume: bool) -> None:
 def check_resume_matches(run_dir: Path, opts: TrainOptions) -> None:
     """GATE-PREFLIGHT-RESUME: the same settings as the run it continues, and intact checkpoint files."""
     try:
-        recorded = json.loads((Path(run_dir) / RUN_FILE).read_text(encoding="utf-8"))["fingerprint"]
+        from trainer.checkpoint.bounded_json import load_bounded  # a hand-edited run.json may be hostile too
+
+        recorded = load_bounded((Path(run_dir) / RUN_FILE).read_bytes())["fingerprint"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise PreflightError("GATE-PREFLIGHT-RESUME", f"--resume: cannot read {Path(run_dir) / RUN_FILE} ({exc})",
                              fix="start a new run in an empty --run-dir") from None

@@ -216,3 +216,15 @@ def test_inspect_text_output_escapes_control_characters_and_markup(pool, tmp_pat
     check_reply(reply, "markup/ESC in metadata", allowed={0})  # was a rich MarkupError: internal error
     assert "\x1b" not in reply["out"] and "\r" not in reply["out"]
     assert "\\x1b[2K\\x0d" in reply["out"] and "[/bold]" in reply["out"]
+
+
+@pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, '{"version": ' + "9" * 5000 + "}"])
+def test_hostile_resume_json_is_a_resume_refusal(tmp_path: Path, text: str) -> None:
+    from trainer.errors import PreflightError
+    from trainer.train.state import check_resume_files
+
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "ckpt" / "resume.json").write_text(text, encoding="utf-8")
+    with pytest.raises(PreflightError) as exc:  # was RecursionError / ValueError past the int limit
+        check_resume_files(tmp_path)
+    assert exc.value.gate_id == "GATE-PREFLIGHT-RESUME" and "resume.json" in str(exc.value)
