@@ -130,6 +130,7 @@ def test_out_naming_an_existing_file_is_a_refusal_not_an_internal_error(pool, tm
          "GATE-BPE-001"),
         (["tokenize", "encode-corpus", "--tokenizer", str(tok), "--input", str(text), "--out", str(taken),
           "--quiet"], "GATE-PRETOK-002"),
+        (["demo", "--out", str(taken), "--json"], "GATE-PREFLIGHT-RUNDIR"),
     ):
         reply = pool.run(argv)
         check_reply(reply, argv[1], allowed={3})
