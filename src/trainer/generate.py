@@ -47,6 +47,8 @@ class Sampling:
                            fix="use 0 for greedy or > 0")
         if self.top_k < 0:
             raise AprError(GEN_ARGS, f"--top-k {self.top_k} is negative", fix="use 0 to disable top-k")
+        if not 0 <= self.seed < 2**63:  # torch.Generator.manual_seed overflows outside it
+            raise AprError(GEN_ARGS, f"--seed {self.seed} is outside [0, 2**63)", fix="pass a seed >= 0 and < 2**63")
         if not 0.0 < self.top_p <= 1.0:
             raise AprError(GEN_ARGS, f"--top-p {self.top_p} is outside (0, 1]", fix="use 1.0 to disable nucleus sampling")
 
@@ -80,7 +82,7 @@ def resolve_tokenizer(spec: InitSpec, tokenizer: str | Path | None) -> Tokenizer
             f"{spec.path} carries no tokenizer",
             fix="pass --tokenizer DIR (a tokenizer.json, or a dir from `apr convert MODEL OUT --to tokenizer`)",
         )
-    return Tokenizer.from_str(embedded)
+    return Tokenizer.from_str(embedded)  # checked by the reader (bpe_json.check_tokenizer_json)
 
 
 def _filter(logits: torch.Tensor, s: Sampling) -> torch.Tensor:
@@ -124,9 +126,19 @@ def generate_ids(
             "the tokenizer does not match the model",
             fix="pass the --tokenizer the model was trained with (or omit it to use the checkpoint's own)",
         )
+    window = model.config.max_position_embeddings
+    if len(prompt_ids) + max_new_tokens > window:
+        # Refused, not slid: past the context the model has never seen a position, and an
+        # unbounded request (10^9) would otherwise run for days.
+        room = max(window - len(prompt_ids), 0)
+        raise AprError(
+            GEN_ARGS,
+            f"the prompt ({len(prompt_ids)} tokens) + --max-new-tokens {max_new_tokens} exceed the model's "
+            f"context of {window} positions (max_position_embeddings)",
+            fix=f"pass --max-new-tokens <= {room}" + ("" if room else " with a shorter --prompt"),
+        )
     device = next(model.parameters()).device
     gen = torch.Generator(device="cpu").manual_seed(sampling.seed)
-    window = model.config.max_position_embeddings
     ids = list(prompt_ids)
     new: list[int] = []
     with torch.no_grad():

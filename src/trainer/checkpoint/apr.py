@@ -464,17 +464,15 @@ def _parse_header(r: _Reader) -> tuple[AprHeader, dict[int, DType]]:
     return h, dtypes
 
 
-def _reject_constants(token: str) -> float:
-    raise ValueError(f"non-standard JSON constant {token}")
-
-
 def _parse_metadata(r: _Reader, h: AprHeader) -> dict[str, Any]:
     """Rule 5: the metadata is a strict-UTF-8 JSON object (NaN/Infinity refused)."""
     raw = r.read(h.metadata_offset, h.metadata_size, "metadata")
     where = f"metadata JSON at offset {h.metadata_offset} ({h.metadata_size} bytes)"
+    from trainer.checkpoint.bounded_json import load_bounded
+
     try:
-        meta = json.loads(raw.decode("utf-8", errors="strict"), parse_constant=_reject_constants)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        meta = load_bounded(raw, max_bytes=len(raw))
+    except ValueError as exc:  # BoundedJsonError: bad UTF-8/JSON, too deep, huge integer, NaN
         raise r.fail(
             where, f"expected a UTF-8 JSON object, found invalid data ({exc})", gate_id=ID_METADATA
         ) from None

@@ -91,14 +91,24 @@ class AprReader:
         self._loaded = None
 
     def tokenizer_json(self) -> str | None:
-        from trainer.checkpoint.bpe_json import build_bpe_tokenizer_json
+        from trainer.checkpoint.bounded_json import show_value, type_name
+        from trainer.checkpoint.bpe_json import build_bpe_tokenizer_json, check_tokenizer_json
+        from trainer.checkpoint.init_errors import INIT_FORMAT, InitError
 
         embedded = self._meta.get("tokenizer.json")
-        if isinstance(embedded, str):
+        if embedded is not None:
+            check_tokenizer_json(embedded, f"{self.path} metadata 'tokenizer.json'")
             return embedded
         vocab = self._meta.get("tokenizer.vocabulary")
-        if not isinstance(vocab, list):
+        if vocab is None:
             return None
+        if not isinstance(vocab, list):
+            raise InitError(
+                INIT_FORMAT,
+                f"{self.path}: metadata field 'tokenizer.vocabulary' is {type_name(vocab)} ({show_value(vocab)}); "
+                "expected an array of token strings",
+                fix="the embedded tokenizer is corrupt; pass --tokenizer DIR with the model's original tokenizer.json",
+            )
         return build_bpe_tokenizer_json(
             vocab,
             self._meta.get("tokenizer.merges", []),

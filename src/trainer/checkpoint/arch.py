@@ -5,7 +5,9 @@ semantics; this module adds what the init path needs on top: every required
 field is checked present *first* and all missing ones are listed in one
 message, and any refusal is re-tagged FALSIFY-APR-PRETRAIN-INIT-005 with the
 file's path, so a user sees one grep-able ID for "the metadata does not
-describe an architecture we can build".
+describe an architecture we can build". Before either converter runs, every
+field's JSON type and range is checked (``arch_fields.check_fields``): the
+converters coerce, and coercion is where ``"false"`` became True.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from trainer.checkpoint.arch_fields import check_fields
 from trainer.checkpoint.init_errors import INIT_ARCH, InitError
 from trainer.config import ModelConfig
 from trainer.errors import AprError
@@ -41,6 +44,7 @@ def config_from_hf_dict(
     field is reported as the user will find it in the file.
     """
     key_names = key_names or {}
+    check_fields(d, path=path, key_names=key_names)
     missing = [key_names.get(k, k) for k in HF_REQUIRED if d.get(k) is None]
     if missing:
         raise InitError(
@@ -56,6 +60,7 @@ def config_from_hf_dict(
 
 def config_from_apr_metadata(meta: Mapping[str, Any], *, path: Path) -> ModelConfig:
     """APR metadata -> ModelConfig, every refusal tagged INIT-005 with the path."""
+    check_fields(meta, path=path)
     try:
         return ModelConfig.from_apr_metadata(meta, source=str(path))
     except AprError as exc:

@@ -105,3 +105,27 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | bytearray | m
 def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
     """``atomic_write_bytes`` for text (written exactly as given, no newline translation)."""
     return atomic_write_bytes(path, text.encode(encoding))
+
+
+def stale_temps(directory: str | os.PathLike[str]) -> list[Path]:
+    """The ``.<name>.*.tmp`` files a killed ``atomic_open``/``atomic_path`` left in ``directory``.
+
+    The rename that would have published one never happened, so none holds
+    anything a reader may use; the caller removes them once it knows the
+    writer is gone (``--resume`` of a killed run).
+    """
+    d = Path(directory)
+    if not d.is_dir():
+        return []
+    return sorted(p for p in d.glob(".*.tmp") if p.is_file() and not p.is_symlink())
+
+
+def remove_stale_temps(*directories: str | os.PathLike[str]) -> list[Path]:
+    """Delete the stale temporary files of ``directories``; returns what was removed."""
+    removed: list[Path] = []
+    for directory in directories:
+        for path in stale_temps(directory):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed

@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from trainer.checkpoint.bounded_json import BoundedJsonError, load_bounded, show_value, type_name
 from trainer.checkpoint.init_errors import INIT_FORMAT, InitError
 
 # Regexes as llama.cpp and the models' own tokenizer.json files use them.
@@ -76,6 +78,10 @@ def build_bpe_tokenizer_json(
     """
     from tokenizers import AddedToken, Tokenizer, decoders, models
 
+    _check_list(tokens, str, "token list", source)
+    _check_list(merges, str, "merge list", source)
+    if token_types is not None:
+        _check_list(token_types, int, "token type list", source)
     vocab: dict[str, int] = {}
     for idx, tok in enumerate(tokens):
         if tok in vocab:
@@ -107,6 +113,69 @@ def build_bpe_tokenizer_json(
     return tok.to_str()
 
 
+def _check_list(items: object, kind: type, what: str, source: str) -> None:
+    """Embedded tokenizer arrays come from metadata anyone can write: check the element type first."""
+    if not isinstance(items, (list, tuple)):
+        raise InitError(
+            INIT_FORMAT,
+            f"{source}: tokenizer {what} is {type_name(items)}, not an array",
+            fix="the embedded tokenizer is corrupt; pass --tokenizer DIR with the model's original tokenizer.json",
+        )
+    for i, item in enumerate(items):
+        if isinstance(item, bool) or not isinstance(item, kind):
+            raise InitError(
+                INIT_FORMAT,
+                f"{source}: tokenizer {what} element #{i} is {type_name(item)} ({show_value(item)}), "
+                f"expected {'a string' if kind is str else 'an integer'}",
+                fix="the embedded tokenizer is corrupt; pass --tokenizer DIR with the model's original tokenizer.json",
+            )
+
+
+MAX_TOKENIZER_JSON = 64 * 1024 * 1024  # Qwen2's tokenizer.json is 7 MB
+
+
+def check_tokenizer_json(text: object, source: str) -> dict[str, Any]:
+    """Parse tokenizer.json text from a checkpoint (bounded), check the parts apr reads, load it once.
+
+    Returns the parsed object. Every problem is FALSIFY-APR-PRETRAIN-INIT-004
+    naming ``source``; nothing reaches the tokenizers library unchecked.
+    """
+    from tokenizers import Tokenizer
+
+    def fail(message: str) -> InitError:
+        return InitError(
+            INIT_FORMAT,
+            f"{source}: embedded tokenizer.json {message}",
+            fix="pass --tokenizer DIR with the model's original tokenizer.json",
+        )
+
+    if not isinstance(text, str):
+        raise fail(f"is {type_name(text)}, not a string")
+    try:
+        data = load_bounded(text, max_bytes=MAX_TOKENIZER_JSON)
+    except BoundedJsonError as exc:
+        raise fail(f"is not readable JSON: {exc}") from None
+    model = data.get("model") if isinstance(data, dict) else None
+    vocab = model.get("vocab") if isinstance(model, dict) else None
+    if not isinstance(vocab, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in vocab.values()):
+        raise fail("has no 'model.vocab' object of integer ids")
+    added = data.get("added_tokens", [])
+    if not isinstance(added, list) or not all(
+        isinstance(a, dict) and isinstance(a.get("content"), str) and isinstance(a.get("id"), int) for a in added
+    ):
+        raise fail("has an 'added_tokens' entry without a string content and an integer id")
+    merges = model.get("merges", [])
+    if not isinstance(merges, list) or not all(
+        isinstance(m, str) or (isinstance(m, list) and all(isinstance(x, str) for x in m)) for m in merges
+    ):
+        raise fail("has a 'model.merges' entry that is neither 'a b' nor ['a', 'b']")
+    try:
+        Tokenizer.from_str(text)
+    except Exception as exc:
+        raise fail(f"is refused by the tokenizers library: {str(exc)[:200]}") from None
+    return data
+
+
 def write_tokenizer_dir(tokenizer_json: str, out_dir: Path) -> Path:
     """Write tokenizer.json plus vocab.json/merges.txt (the vocab gate counts vocab.json).
 
@@ -114,8 +183,8 @@ def write_tokenizer_dir(tokenizer_json: str, out_dir: Path) -> Path:
     """
     from trainer.checkpoint.atomic import atomic_write_text
 
+    data = check_tokenizer_json(tokenizer_json, f"tokenizer for {out_dir}")  # readers checked it; cheap
     out_dir.mkdir(parents=True, exist_ok=True)
-    data = json.loads(tokenizer_json)
     model = data["model"]
     vocab: dict[str, int] = dict(model["vocab"])
     for added in data.get("added_tokens", []):

@@ -19,9 +19,26 @@ CONVERT_ID = "APR-CONVERT-OUT"
 TOKENIZER_KEY = "tokenizer.json"  # custom APR metadata key holding the exact tokenizer.json text
 
 
-def _check_out(out: Path, force: bool) -> None:
+def _check_out(out: Path, force: bool, to: str) -> None:
+    """Refuse before any read: an existing destination (without --force), the wrong kind of
+    destination, or a parent directory that does not exist (never created silently: a typo in
+    the path would otherwise scatter checkpoints into new directories)."""
     if out.exists() and not force:
         raise AprError(CONVERT_ID, f"{out} already exists", fix="choose a new path or pass --force")
+    wants_dir = to in ("hf", "tokenizer")
+    if out.exists() and wants_dir != out.is_dir():
+        kind = "a directory" if wants_dir else "a file"
+        raise AprError(CONVERT_ID, f"{out} exists and is not {kind} (--to {to} writes {kind})",
+                       fix="choose a new path")
+    parent = out.parent
+    if not parent.is_dir():
+        raise AprError(
+            CONVERT_ID,
+            f"{out}: the parent directory {parent} does not exist",
+            fix=f"create it first (mkdir -p {parent}) or choose an existing directory",
+        )
+    if to == "apr" and out.suffix != ".apr":
+        raise AprError(CONVERT_ID, f"{out}: an APR destination must end in .apr", fix="e.g. model.apr")
 
 
 def convert(src: Path, out: Path, *, to: str, force: bool = False) -> dict[str, Any]:
@@ -30,7 +47,7 @@ def convert(src: Path, out: Path, *, to: str, force: bool = False) -> dict[str, 
     from trainer.checkpoint.init import inspect_init
     from trainer.data.tokenizer import count_vocab
 
-    _check_out(out, force)
+    _check_out(out, force, to)
     spec = inspect_init(src)
     reader = spec.reader
     assert reader is not None
@@ -48,21 +65,18 @@ def convert(src: Path, out: Path, *, to: str, force: bool = False) -> dict[str, 
     if to == "apr":
         from trainer.checkpoint.apr import save_apr
 
-        if out.suffix != ".apr":
-            raise AprError(CONVERT_ID, f"{out}: an APR destination must end in .apr", fix="e.g. model.apr")
         meta: dict[str, Any] = spec.config.to_apr_metadata()
         meta["source"] = str(src)
         meta["original_format"] = spec.format
         if tok_json is not None:
             meta[TOKENIZER_KEY] = tok_json
-        out.parent.mkdir(parents=True, exist_ok=True)
         save_apr(out, tensors, meta)
     elif to == "hf":
         from safetensors.torch import save_file
 
         from trainer.checkpoint.atomic import atomic_path, atomic_write_text
 
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(exist_ok=True)
         atomic_write_text(out / "config.json", json.dumps(spec.config.to_hf_config(), indent=2, sort_keys=True) + "\n")
         with atomic_path(out / "model.safetensors") as tmp:
             save_file(tensors, str(tmp), metadata={"format": "pt"})

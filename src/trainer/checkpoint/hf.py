@@ -13,12 +13,13 @@ an error rather than a partial load.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainer.checkpoint.arch import config_from_hf_dict
+from trainer.checkpoint.bounded_json import BoundedJsonError, load_bounded
+from trainer.checkpoint.bpe_json import MAX_TOKENIZER_JSON, check_tokenizer_json
 from trainer.checkpoint.init_errors import INIT_ARCH, INIT_FORMAT, INIT_PICKLE, InitError
 from trainer.checkpoint.safetensors_io import SafetensorsFile
 from trainer.checkpoint.source import TensorInfo
@@ -44,10 +45,21 @@ def refuse_pickle(path: Path) -> InitError:
     )
 
 
+MAX_JSON_FILE = 16 * 1024 * 1024  # a config.json or index is a few KiB; 16 MiB leaves room for huge weight maps
+
+
 def _read_json(path: Path, gate: str, what: str) -> Any:
+    """Through the trainer's bounded reader (depth, integer length, size), as a named refusal."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        if not path.is_file():
+            raise InitError(gate, f"{path}: {what} is not a regular file", fix=f"replace {path.name} with a JSON file")
+        size = path.stat().st_size
+        if size > MAX_JSON_FILE:
+            raise InitError(
+                gate, f"{path}: {what} is {size} bytes (limit {MAX_JSON_FILE})", fix=f"repair or re-download {path.name}"
+            )
+        return load_bounded(path.read_bytes())
+    except (OSError, BoundedJsonError) as exc:
         raise InitError(gate, f"{path}: {what} is not readable JSON: {exc}", fix=f"repair or re-download {path.name}") from None
 
 
@@ -149,4 +161,15 @@ class HFDirReader:
 
     def tokenizer_json(self) -> str | None:
         tok = self.path / "tokenizer.json"
-        return tok.read_text(encoding="utf-8") if tok.is_file() else None
+        if not tok.is_file():
+            return None
+        try:
+            if tok.stat().st_size > MAX_TOKENIZER_JSON:
+                raise InitError(INIT_FORMAT, f"{tok}: {tok.stat().st_size} bytes (limit {MAX_TOKENIZER_JSON})",
+                                fix="pass --tokenizer DIR with the model's original tokenizer.json")
+            text = tok.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InitError(INIT_FORMAT, f"{tok}: not readable UTF-8 text ({exc})",
+                            fix="repair or re-download tokenizer.json") from None
+        check_tokenizer_json(text, str(tok))
+        return text

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trainer.checkpoint.arch_fields import check_against_tensors
 from trainer.checkpoint.family import family_from_tensors, is_encoder, normalize
 from trainer.checkpoint.init_errors import (
     ARCH_ENCODER,
@@ -94,6 +95,31 @@ class PopulationReport:
 
 
 # ----------------------------------------------------------------- steps 1-2
+def special_file_kind(path: Path) -> str | None:
+    """'FIFO', 'character device', ... for a path that exists but is not a regular file; else None.
+
+    Opening a FIFO blocks until a writer appears and /dev/urandom never ends, so
+    every checkpoint path is refused by its file type before it is opened.
+    """
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    for test, name in (
+        (stat.S_ISFIFO, "FIFO (named pipe)"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISSOCK, "socket"),
+    ):
+        if test(mode):
+            return name
+    return "special file"
+
+
 def open_checkpoint(path: str | Path) -> CheckpointReader:
     """Steps 1-2: existence, then the format by magic bytes, validated end to end (no tensor loaded).
 
@@ -110,6 +136,13 @@ def open_checkpoint(path: str | Path) -> CheckpointReader:
         )
     if p.is_dir():
         return HFDirReader(p)
+    kind = special_file_kind(p)
+    if kind is not None:
+        raise InitError(
+            INIT_FORMAT,
+            f"{p}: is a {kind}, not a regular file (reading it could block forever or never end)",
+            fix="pass a regular .apr or .gguf file or a Hugging Face model directory",
+        )
     if p.suffix.lower() in PICKLE_SUFFIXES:
         raise refuse_pickle(p)
     with open(p, "rb") as fh:
@@ -162,6 +195,7 @@ def inspect_init(path: str | Path) -> InitSpec:
             fix="the metadata must name the architecture (llama or qwen2)",
         )
     config = reader.model_config(name=_name_for(reader))  # step 4, INIT-005
+    check_against_tensors(config, reader.tensors, path=p)  # INIT-005: claims vs. the tensors present
     stamped = normalize(declared)
     if stamped != config.family or tensor_family not in (config.family, "unknown"):
         raise InitError(

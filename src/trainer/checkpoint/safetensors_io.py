@@ -10,12 +10,12 @@ end is a clean ``FALSIFY-APR-PRETRAIN-INIT-004`` error, never an allocation.
 from __future__ import annotations
 
 import itertools
-import json
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trainer.checkpoint.bounded_json import BoundedJsonError, load_bounded
 from trainer.checkpoint.init_errors import INIT_FORMAT, InitError
 from trainer.checkpoint.source import TensorInfo
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import torch
 
 MAX_HEADER = 100 * 1024 * 1024  # the limit the reference implementation uses
+SAFETENSORS_DEPTH = 4  # {name: {"shape": [..]}} and {"__metadata__": {k: v}} are 3 deep
 
 ITEMSIZE: dict[str, int] = {
     "F64": 8,
@@ -73,8 +74,8 @@ class SafetensorsFile:
                 )
             raw = fh.read(n)
         try:
-            header = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            header = load_bounded(raw, max_depth=SAFETENSORS_DEPTH)
+        except BoundedJsonError as exc:
             raise self._fail(f"safetensors header (bytes 8..{8 + n}) is not JSON: {exc}") from None
         if not isinstance(header, dict):
             raise self._fail("safetensors header is not a JSON object")
@@ -98,7 +99,7 @@ class SafetensorsFile:
         if not isinstance(spec, dict):
             raise self._fail(f"tensor {name!r}: header entry is not an object")
         dtype, shape, offs = spec.get("dtype"), spec.get("shape"), spec.get("data_offsets")
-        if dtype not in ITEMSIZE:
+        if not isinstance(dtype, str) or dtype not in ITEMSIZE:
             raise self._fail(f"tensor {name!r}: dtype {dtype!r} not supported (supported: {', '.join(ITEMSIZE)})")
         if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
             raise self._fail(f"tensor {name!r}: shape {shape!r} is not a list of non-negative integers")

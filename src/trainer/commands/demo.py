@@ -120,6 +120,9 @@ def run(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.minutes) and args.minutes > 0):
         raise PreflightError("GATE-PREFLIGHT-ARGS", f"--minutes {args.minutes} is invalid: must be > 0 and finite",
                              fix="pass a positive time budget, e.g. --minutes 2")
+    if out.exists() and not out.is_dir():  # checked before minutes of tokenizer training, not after
+        raise PreflightError("GATE-PREFLIGHT-RUNDIR", f"--out {out} exists and is not a directory",
+                             fix="pass a new or existing directory for the demo's tokenizer, data and runs")
     config = get_preset(args.model)
     tok_dir, train_dir, val_dir = out / "tokenizer", out / "data" / "train", out / "data" / "val"
     run_dir = out / f"run-{time.strftime('%Y%m%d-%H%M%S')}"

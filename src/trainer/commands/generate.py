@@ -14,7 +14,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="checkpoint: .apr, .gguf, or a HF dir (config.json + safetensors)")
     parser.add_argument("--prompt", required=True, help="text to continue (used verbatim: no chat template)")
     parser.add_argument("--tokenizer", default=None, help="tokenizer.json or its dir (default: the checkpoint's own)")
-    parser.add_argument("--max-new-tokens", type=int, default=32, help="tokens to add (default 32)")
+    parser.add_argument("--max-new-tokens", type=int, default=32,
+                        help="tokens to add (default 32); prompt + this must fit the model's context")
     parser.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default); > 0 samples")
     parser.add_argument("--top-k", type=int, default=0, help="sample among the k most likely tokens (0 = off)")
     parser.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (1.0 = off)")

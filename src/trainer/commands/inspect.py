@@ -31,6 +31,17 @@ def _short(value: object) -> object:
     return value
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]}
+
+
+def _safe(value: object) -> str:
+    """File-derived text for the terminal: control characters escaped (a key holding ESC sequences
+    must not redraw the screen) and rich markup escaped (``[/bold]`` in a value was a MarkupError)."""
+    from rich.markup import escape
+
+    return escape(str(value).translate(_CONTROL))
+
+
 def run(args: argparse.Namespace) -> int:
     import json
     import sys
@@ -72,27 +83,27 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     console = Console(highlight=False, soft_wrap=False)
-    console.print(f"[bold]{reader.path}[/bold]  format: {reader.format}  tensors: {len(tensors)}")
+    console.print(f"[bold]{_safe(reader.path)}[/bold]  format: {reader.format}  tensors: {len(tensors)}")
     if arch is not None:
         t = Table(title="Architecture", show_header=False)
         for k, v in arch.items():
-            t.add_row(k, str(v))
+            t.add_row(_safe(k), _safe(v))
         console.print(t)
     if error is not None:
-        console.print(f"[red]architecture: {error}[/red]")
+        console.print(f"[red]architecture: {_safe(error)}[/red]")
     m = Table(title="Metadata", show_header=True)
     m.add_column("key")
     m.add_column("value", overflow="fold")
     for k, v in meta.items():
-        m.add_row(k, str(v))
+        m.add_row(_safe(k), _safe(v))
     console.print(m)
     for name, why in ignored:
-        console.print(f"ignored by --init: {name} ({why})")
+        console.print(f"ignored by --init: {_safe(name)} ({_safe(why)})")
     if not args.no_tensors:
         tt = Table(title="Tensors")
         for col in ("name", "shape", "dtype", "bytes"):
             tt.add_column(col, justify="right" if col == "bytes" else "left")
         for ti in tensors:
-            tt.add_row(ti.name, str(list(ti.shape)), ti.dtype, f"{ti.nbytes:,}")
+            tt.add_row(_safe(ti.name), str(list(ti.shape)), _safe(ti.dtype), f"{ti.nbytes:,}")
         console.print(tt)
     return error.exit_code if error else 0

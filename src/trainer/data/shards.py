@@ -199,6 +199,12 @@ def encode_corpus(
         )
     files = expand_inputs(inputs)
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise PreflightError(
+            "GATE-PRETOK-002",
+            f"--out {out} exists and is not a directory",
+            fix="pass a new or empty directory for the shards and manifest.json",
+        )
     out.mkdir(parents=True, exist_ok=True)
     _check_out_dir(out, overwrite)
     writer = _ShardWriter(out, shard_tokens, vocab_size)

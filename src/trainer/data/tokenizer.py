@@ -33,8 +33,12 @@ BYTE_ALPHABET_SIZE = 256
 MIN_VOCAB_SIZE = len(SPECIAL_TOKENS) + BYTE_ALPHABET_SIZE
 """Smallest vocab that still covers every byte: 4 specials + 256 byte tokens."""
 
-MAX_VOCAB_SIZE = 2**31 - 1
-"""Ids are stored as uint32 in shards; keep them in the signed int32 range for torch."""
+MAX_VOCAB_SIZE = 1 << 22
+"""4,194,304: 16x the largest vocab shipped (Gemma's 262,144), and the checkpoint readers' bound
+(``checkpoint.arch_fields.MAX_VOCAB``). The tokenizers library sizes its tables from the request
+before reading a byte, so 10^9 aborted the process (exit 134) instead of being refused."""
+MAX_MIN_FREQUENCY = 1 << 32
+"""The tokenizers library takes --min-frequency as an unsigned 64-bit count; far less is plenty."""
 
 TOKENIZER_FILE = "tokenizer.json"
 VOCAB_FILE = "vocab.json"
@@ -77,9 +81,31 @@ def train_bpe(inputs: Iterable[str | Path], vocab_size: int, out_dir: str | Path
             "GATE-BPE-001",
             f"--vocab-size {vocab_size} is outside [{MIN_VOCAB_SIZE}, {MAX_VOCAB_SIZE}]: a byte-level BPE "
             f"needs {len(SPECIAL_TOKENS)} special tokens + {BYTE_ALPHABET_SIZE} byte tokens",
-            fix=f"pass --vocab-size >= {MIN_VOCAB_SIZE} (the 370M model uses 50257)",
+            fix=f"pass --vocab-size in [{MIN_VOCAB_SIZE}, {MAX_VOCAB_SIZE}] (the 370M model uses 50257)",
+        )
+    if isinstance(min_frequency, bool) or not 0 <= min_frequency <= MAX_MIN_FREQUENCY:
+        raise PreflightError(
+            "GATE-BPE-001",
+            f"--min-frequency {min_frequency} is outside [0, {MAX_MIN_FREQUENCY}]",
+            fix="pass a pair count >= 0 (default 2)",
+        )
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise PreflightError(
+            "GATE-BPE-001",
+            f"--out {out} exists and is not a directory",
+            fix="pass a new or existing directory for tokenizer.json, vocab.json and merges.txt",
         )
     files = expand_inputs(inputs)
+    corpus_bytes = sum(f.stat().st_size for f in files)
+    if merges_count(vocab_size) > corpus_bytes:
+        # Every merge needs at least one pair occurrence, i.e. one more byte of text.
+        raise PreflightError(
+            "GATE-BPE-001",
+            f"--vocab-size {vocab_size} needs {merges_count(vocab_size)} merges but the corpus ({len(files)} "
+            f"file(s), {corpus_bytes} bytes) cannot support more than {corpus_bytes}",
+            fix=f"add more text or pass --vocab-size <= {MIN_VOCAB_SIZE + corpus_bytes}",
+        )
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
     tokenizer.decoder = decoders.ByteLevel()
@@ -92,7 +118,7 @@ def train_bpe(inputs: Iterable[str | Path], vocab_size: int, out_dir: str | Path
     )
     from trainer.data.progress import byte_progress
 
-    with byte_progress(progress, sum(f.stat().st_size for f in files), "reading") as advance:
+    with byte_progress(progress, corpus_bytes, "reading") as advance:
         tokenizer.train_from_iterator(_iter_training_texts(files, advance), trainer=trainer)
     got = tokenizer.get_vocab_size(with_added_tokens=True)
     if got != vocab_size:
@@ -103,7 +129,6 @@ def train_bpe(inputs: Iterable[str | Path], vocab_size: int, out_dir: str | Path
             fix=(f"add more text{', pass --min-frequency 1' if min_frequency > 1 else ''}"
                  f" or pass --vocab-size {got}"),
         )
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tokenizer_path = out / TOKENIZER_FILE
     tokenizer.save(str(tokenizer_path), pretty=True)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,10 @@ class PreflightReport:
     warnings: list[str] = field(default_factory=list)
 
 
+MAX_LR = 1.0
+"""The largest --lr accepted (the modes use 5e-5 and 3e-4)."""
+
+
 def check_run_numbers(opts: TrainOptions) -> None:
     """GATE-PREFLIGHT-ARGS: the numbers a loop needs, each with its bound in the message."""
     rules: list[tuple[str, object, bool, str]] = [
@@ -69,7 +74,9 @@ def check_run_numbers(opts: TrainOptions) -> None:
         ("--batch-size", opts.batch_size, opts.batch_size > 0, "> 0"),
         ("--seq-length", opts.seq_length, opts.seq_length > 0, "> 0"),
         ("--grad-accum", opts.grad_accum, opts.grad_accum > 0, "> 0"),
-        ("--lr", opts.lr, opts.lr > 0 and math.isfinite(opts.lr), "> 0"),
+        # Adam's step is ~lr per weight: above 1 every step rewrites the weights wholesale, and
+        # 1e308 made the first step overflow into an exit-4 abort instead of a refusal.
+        ("--lr", opts.lr, 0 < opts.lr <= MAX_LR, f"> 0 and <= {MAX_LR:g}"),
         ("--warmup-steps", opts.warmup_steps, opts.warmup_steps >= 0, ">= 0"),
         ("--val-batches", opts.val_batches, opts.val_batches > 0, "> 0"),
         ("--patience", opts.patience, opts.patience >= 0, ">= 0"),
@@ -241,27 +248,47 @@ def check_run_dir(run_dir: Path, *, resume: bool) -> None:
         raise PreflightError("GATE-PREFLIGHT-RUNDIR", f"--run-dir {run_dir} is not writable ({probe} denies writes)",
                              fix="choose a writable --run-dir")
     found = [m for m in RUN_MARKERS if (run_dir / m).exists()]
+    committed = (run_dir / RESUME_FILE).is_file()
+    # A run killed before its first checkpoint commit left files but no resume point: neither a
+    # fresh run nor --resume can use the folder, and both refusals give the same one way forward.
+    uncommitted_fix = f"remove the partial run (rm -r {run_dir}) and start again without --resume, or choose an empty --run-dir"
     if resume:
-        if not (run_dir / RESUME_FILE).is_file():
+        if not committed:
             raise PreflightError(
                 "GATE-PREFLIGHT-RUNDIR",
                 f"--resume: {run_dir} holds no checkpoint to resume ({RESUME_FILE} missing"
-                + (f"; found {', '.join(found)}" if found else "") + ")",
-                fix="drop --resume to start a new run, or point --run-dir at an interrupted run",
+                + (f"; found {', '.join(found)}: a run killed before its first checkpoint commit" if found else "")
+                + ")",
+                fix=uncommitted_fix if found else "drop --resume to start a new run, or point --run-dir at an interrupted run",
             )
+        from trainer.checkpoint.atomic import remove_stale_temps
+
+        removed = remove_stale_temps(run_dir, run_dir / "ckpt")  # the killed writer is gone
+        if removed:
+            sys.stderr.write(f"resume: removed {len(removed)} temporary file(s) left by killed writes "
+                             f"({', '.join(p.name for p in removed[:3])}{' ...' if len(removed) > 3 else ''})\n")
         return
-    if found:
+    if found and committed:
         raise PreflightError(
             "GATE-PREFLIGHT-RUNDIR",
             f"--run-dir {run_dir} already holds a run (found {', '.join(found)})",
             fix="pass --resume to continue it, or choose an empty --run-dir",
+        )
+    if found:
+        raise PreflightError(
+            "GATE-PREFLIGHT-RUNDIR",
+            f"--run-dir {run_dir} already holds a run (found {', '.join(found)}) that never committed a checkpoint "
+            f"({RESUME_FILE} missing), so --resume cannot continue it",
+            fix=uncommitted_fix,
         )
 
 
 def check_resume_matches(run_dir: Path, opts: TrainOptions) -> None:
     """GATE-PREFLIGHT-RESUME: the same settings as the run it continues, and intact checkpoint files."""
     try:
-        recorded = json.loads((Path(run_dir) / RUN_FILE).read_text(encoding="utf-8"))["fingerprint"]
+        from trainer.checkpoint.bounded_json import load_bounded  # a hand-edited run.json may be hostile too
+
+        recorded = load_bounded((Path(run_dir) / RUN_FILE).read_bytes())["fingerprint"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise PreflightError("GATE-PREFLIGHT-RESUME", f"--resume: cannot read {Path(run_dir) / RUN_FILE} ({exc})",
                              fix="start a new run in an empty --run-dir") from None

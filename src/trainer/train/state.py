@@ -215,7 +215,11 @@ def check_resume_files(run_dir: Path) -> tuple[dict[str, Any], bytes]:
 
     ckpt = Path(run_dir) / "ckpt"
     try:
-        resume = json.loads((ckpt / RESUME_NAME).read_text(encoding="utf-8"))
+        from trainer.checkpoint.bounded_json import (
+            load_bounded,  # depth/integer limits: resume.json is a file too
+        )
+
+        resume = load_bounded((ckpt / RESUME_NAME).read_bytes())
     except (OSError, ValueError) as exc:
         raise _resume_error(f"cannot read {ckpt / RESUME_NAME} ({exc})") from None
     if not isinstance(resume, dict):
