@@ -203,6 +203,7 @@ def collect_files(index: TestIndex, reasons: dict[str, str], *, use_cache: bool 
     return out  # per-file errors become findings on the citations (resolve.Resolver._exact_node)
 
 
+_SECTION = re.compile(r"^_+ ERROR collecting (\S+) _+$")
 _ERROR_LINE = re.compile(r"^ERROR (\S+?)(?:::\S*)?(?: - (.*))?$")
 
 
@@ -212,7 +213,7 @@ def _run_files(index: TestIndex, python: str, files: list[str]) -> tuple[set[str
     env.pop("PYTEST_ADDOPTS", None)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     cmd = [python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "--rootdir", str(index.root),
-           *files, "-m", "", "-k", ""]
+           "--continue-on-collection-errors", *files, "-m", "", "-k", ""]
     try:
         proc = subprocess.run(cmd, cwd=index.root, capture_output=True, text=True, timeout=TIMEOUT_S, env=env,
                               check=False)
@@ -220,11 +221,20 @@ def _run_files(index: TestIndex, python: str, files: list[str]) -> tuple[set[str
         return set(), {}, f"could not run {python} -m pytest --collect-only: {exc}"
     ids: set[str] = set()
     errors: dict[str, str] = {}
+    details: dict[str, str] = {}  # the last `E   ...` line of each "ERROR collecting <file>" section
+    section: str | None = None
     for line in proc.stdout.splitlines():
         text = line.rstrip()
+        head = _SECTION.match(text)
+        if head:
+            section = head.group(1)
+            continue
+        if section and text.startswith("E   "):
+            details[section] = text[4:].strip()
         match = _ERROR_LINE.match(text)
         if match:
-            errors[match.group(1)] = match.group(2) or "collection error (see pytest --collect-only)"
+            errors[match.group(1)] = (match.group(2) or details.get(match.group(1))
+                                      or "collection error (see pytest --collect-only)")
         elif "::" in text and not text.startswith(" ") and text.split("::", 1)[0] in files:
             ids.add(text)
     if proc.returncode not in (0, 1, 2, 5) or (proc.returncode != 0 and not ids and not errors):

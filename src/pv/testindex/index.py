@@ -75,7 +75,8 @@ class TestIndex:
             hooks = [(scan.path, h) for h in scan.hooks] + [(c.path, h) for c in confs for h in c.hooks]
             if hooks and rel not in self.file_dynamic:
                 where, hook = hooks[0]
-                self.file_dynamic[rel] = f"{where} defines {hook}, which can add, drop or parametrize tests"
+                self.file_dynamic[rel] = (f"{where} defines tests under a module-level if/try" if hook == "<conditional>"
+                                          else f"{where} defines {hook}, which can add, drop or parametrize tests")
             for func in scan.functions:
                 why = (self.file_dynamic.get(rel) or func.params_undecidable or func.dynamic
                        or undecidable_reason(func, scan, confs))

@@ -92,6 +92,9 @@ COLLECTION_HOOKS = {"pytest_generate_tests", "pytest_pycollect_makeitem", "pytes
                     "pytest_make_parametrize_id", "pytest_plugins"}
 
 
+CONDITIONAL_DEFS = "<conditional>"  # a FileScan.hooks entry: defs under a module-level if/try/with
+
+
 def _fixture_call(func: FuncDef) -> ast.expr | None:
     for deco in func.decorator_list:
         target = deco.func if isinstance(deco, ast.Call) else deco
@@ -444,6 +447,11 @@ class _FileScanner:
                for stmt in self.tree.body if isinstance(stmt, ast.Assign | ast.AnnAssign)
                for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])):
             self.scan.hooks.append("pytest_plugins")
+        for stmt in self.tree.body:  # tests defined only on some Python versions / platforms
+            if isinstance(stmt, ast.If | ast.Try | ast.With) and any(
+                    isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) for n in ast.walk(stmt)):
+                self.scan.hooks.append(CONDITIONAL_DEFS)
+                break
         if _sets_test_false(self.tree.body):
             self.scan.not_collected["<module>"] = "the module sets __test__ = False"
             return self.scan
