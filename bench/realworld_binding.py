@@ -143,7 +143,7 @@ def main() -> int:
         errs = rejected(doc)
         real_rej = [r for r in real if r in errs]
         wrong_acc = [w for w in wrong if w not in errs]
-        gate = next((g for g in doc.get("gates", []) if g.get("name") == "test-binding"), {})
+        gate = next((g for g in doc.get("summary", {}).get("gates", []) if g.get("name") == "test-binding"), {})
         collected = (gate.get("counts") or {}).get("collected_files", "?")
         bad += len(real_rej) + len(wrong_acc)
         print(f"| {dirname} | {len(real)} | {len(wrong)} | {len(real_rej)} | {len(wrong_acc)} | {collected} "

@@ -144,5 +144,5 @@ def test_strict_mode_collects_undecidable_files_exactly(tmp_path: Path) -> None:
     assert "no_such_module_here" in broken[0]["message"]
     warned = {d["code"] for d in doc["diagnostics"] if "test_slow" in d["message"]}
     assert warned == {"PV-BIND-034"}  # deselected by addopts: a warning, not absence
-    gate = next(g for g in doc["gates"] if g["name"] == "test-binding")
+    gate = next(g for g in doc["summary"]["gates"] if g["name"] == "test-binding")
     assert gate["counts"]["collected_files"] == 2
