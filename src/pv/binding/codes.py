@@ -100,3 +100,10 @@ MARKER_MISMATCH = register("PV-BIND-031", E, "bound test is marked for a differe
 NOTHING_TO_CHECK = register("PV-BIND-032", E, "no test reference to check",
     "--strict-test-binding found no test reference in the contracts given: a gate that measured "
     "nothing never passes.").code
+UNDECIDABLE = register("PV-BIND-033", W, "whether the cited test exists cannot be decided statically",
+    "A collection hook, a computed collect_ignore, a doctest or a plugin decides what this file "
+    "collects. Under --strict-test-binding pv runs pytest's real collection on just that file and "
+    "decides exactly; without it this is a warning.").code
+DESELECTED = register("PV-BIND-034", W, "cited test exists but addopts deselects it",
+    "The project's addopts (-m or -k) deselect this test in a default run, so CI never runs it. "
+    "Run it in a job without that filter, or cite a test the default run selects.").code

@@ -66,6 +66,86 @@ class Resolver:
         self.probes: dict[str, bool] = {}
         self._inside: dict[str, Path | None] = {}
         self._memo: dict[tuple[str, str, int], Resolution] = {}
+        # Files whose citations static analysis cannot decide: rel -> reason (strict mode collects them).
+        self.undecided: dict[str, str] = {}
+        # pytest's collection of just those files (the exact fallback): rel -> node IDs, and errors.
+        self.exact: dict[str, set[str]] = {}
+        self.exact_errors: dict[str, str] = {}
+        self._exact_prefixes: set[str] = set()
+
+    def attach_files(self, node_ids: dict[str, list[str]], errors: dict[str, str]) -> None:
+        """pytest's real collection decides existence for these files only (the strict-mode fallback)."""
+        self.exact = {rel: set(ids) for rel, ids in node_ids.items()}
+        self.exact_errors = dict(errors)
+        self._memo.clear()
+        for ids in self.exact.values():
+            for nid in ids:
+                base, _ = _split_param(nid)
+                pieces = base.split("::")
+                for k in range(1, len(pieces) + 1):
+                    self._exact_prefixes.add("::".join(pieces[:k]))
+
+    def _undecided(self, rel: str, why: str) -> None:
+        self.undecided.setdefault(rel, why)
+
+    def _exact_node(self, text: str, file_part: str, offset: int, res: Resolution) -> Resolution:
+        """Existence by pytest's own collection of this file (the strict-mode fallback)."""
+        if file_part in self.exact_errors:
+            res.findings.append(Finding(codes.COLLECT_FAILED,
+                f"pytest cannot collect {file_part}: {self.exact_errors[file_part]}", offset, fragment=text))
+            return res
+        ids = self.exact.get(file_part, set())
+        if text in ids or text in self._exact_prefixes:
+            base, _ = _split_param(text)
+            func = self.index.function(base)
+            if func is not None:
+                res.tests, res.specific = [func], True
+            else:
+                res.tests = self.index.under(base)
+            return self._deselected(res, offset, text)
+        base, param = _split_param(text)
+        if param is not None and base in self._exact_prefixes:
+            known = sorted(n[len(base) + 1:-1] for n in ids if n.startswith(base + "["))
+            shown = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
+            options = _close(param, known, n=1)
+            res.findings.append(Finding(codes.PARAM_MISSING,
+                f"pytest collects no {text!r}" + (f"; its IDs are: {shown}" if known else " (it is not parametrized)"),
+                offset, hint=f"did you mean [{options[0]}]?" if options else None, fragment=text))
+            return res
+        options = _close(text, sorted(ids), n=1)
+        res.findings.append(Finding(codes.TEST_MISSING,
+            f"pytest's collection of {file_part} has no {text!r}", offset,
+            hint=f"did you mean {options[0]!r}?" if options else None, fragment=text))
+        return res
+
+    def _deselected(self, res: Resolution, offset: int, text: str) -> Resolution:
+        """A warning when addopts' -m/-k deselect the bound test (it exists; the default run skips it)."""
+        from pv.testindex.pyconfig import option_values
+
+        addopts = self.index.config.addopts
+        if not addopts or not res.specific:
+            return res
+        m_exprs, k_exprs = option_values(addopts, "-m"), option_values(addopts, "-k")
+        if not m_exprs and not k_exprs:
+            return res
+        _, param = _split_param(text)
+        for func in res.tests:
+            try:
+                if m_exprs and m_exprs[-1]:
+                    marks = {m.lower() for m in func.mark_names}
+                    if not compile_k(m_exprs[-1])(lambda needle, marks=marks: needle in marks):
+                        res.findings.append(Finding(codes.DESELECTED,
+                            f"{text!r} exists but addopts `-m {m_exprs[-1]}` deselects it ({self.index.config.source})",
+                            offset, fragment=text))
+                        continue
+                if k_exprs and k_exprs[-1] and not compile_k(k_exprs[-1])(
+                        keyword_matcher(item_keywords(func, param))):
+                    res.findings.append(Finding(codes.DESELECTED,
+                        f"{text!r} exists but addopts `-k {k_exprs[-1]}` deselects it ({self.index.config.source})",
+                        offset, fragment=text))
+            except KExprError:
+                return res
+        return res
 
     def _exists(self, path: Path, *, directory: bool = False) -> bool:
         found = path.is_dir() if directory else path.exists()
@@ -116,7 +196,15 @@ class Resolver:
             res.findings.append(Finding(codes.NOT_CANONICAL, f"node ID {text!r} is not canonical",
                 offset, hint=f"write {fixed!r}", fragment=file_part))
             file_part = canonical
+        if file_part in self.exact or file_part in self.exact_errors:
+            return self._exact_node(text, file_part, offset, res)
         scan = self.index.file(file_part)
+        if scan is not None and file_part in self.index.file_dynamic and sep:
+            why = self.index.file_dynamic[file_part]
+            self._undecided(file_part, why)
+            res.findings.append(Finding(codes.UNDECIDABLE,
+                f"cannot tell statically whether {text!r} exists: {why}", offset, fragment=text))
+            return res
         base_rest, param = _split_param(rest) if rest else ("", None)
         segments = base_rest.split("::") if base_rest else []
         name = segments[-1] if segments else None
@@ -126,6 +214,17 @@ class Resolver:
                 hint = self._elsewhere(name) if name else None
                 res.findings.append(Finding(codes.FILE_MISSING, f"test file {file_part!r} does not exist",
                     offset, hint=hint, fragment=file_part))
+                return res
+            if file_part in self.index.ignored:
+                res.findings.append(Finding(codes.FILE_NOT_COLLECTED,
+                    f"test file {file_part!r} exists but pytest does not collect it: {self.index.ignored[file_part]}",
+                    offset, fragment=file_part))
+                return res
+            doctest = self._doctest_file(file_part)
+            if doctest is not None and sep and not self._collected_has(text):
+                self._undecided(file_part, doctest)
+                res.findings.append(Finding(codes.UNDECIDABLE,
+                    f"cannot tell statically whether {text!r} exists: {doctest}", offset, fragment=text))
                 return res
             why = why_not_collected(file_part, self.index.config) or "pytest's configuration does not select it"
             if self._collected_has(text):
@@ -151,6 +250,8 @@ class Resolver:
             res.specific = True
             if param is not None:
                 self._check_param(func, param, text, offset, res)
+            if not res.findings:
+                self._deselected(res, offset, text)
             return self._check_collected(text, res, offset)
         if qual in scan.classes:
             res.tests = self.index.under(f"{file_part}::{qual}")
@@ -173,7 +274,14 @@ class Resolver:
                     offset, fragment=text))
                 return res
         owner = "::".join(segments[:-1])
+        if "." in (name or "") and self._doctest_modules():
+            why = "--doctest-modules in addopts: pytest collects this file's doctests"
+            self._undecided(file_part, why)
+            res.findings.append(Finding(codes.UNDECIDABLE, f"cannot tell statically whether {text!r} exists: {why}",
+                offset, fragment=text))
+            return res
         if owner and owner in scan.open_classes:
+            self._undecided(file_part, f"class {owner!r} {scan.open_classes[owner]}")
             res.findings.append(Finding(codes.CLASS_UNDECIDABLE,
                 f"cannot tell statically whether {text!r} exists: class {owner!r} {scan.open_classes[owner]}",
                 offset, hint="run `pv lint --collect`", fragment=text))
@@ -200,6 +308,32 @@ class Resolver:
             fragment=text))
         return res
 
+    def _doctest_modules(self) -> bool:
+        return "--doctest-modules" in self.index.config.addopts
+
+    def _doctest_file(self, rel: str) -> str | None:
+        """Why pytest may collect doctests from a file the static index does not list, or None."""
+        import fnmatch
+
+        from pv.testindex.discover import why_not_collected
+        from pv.testindex.pyconfig import option_values
+
+        if rel.endswith(".py"):
+            if not self._doctest_modules():
+                return None
+            why = why_not_collected(rel, self.index.config)
+            if why is not None and "python_files" not in why:
+                return None
+            return "--doctest-modules in addopts: pytest collects this module's doctests"
+        globs = option_values(self.index.config.addopts, "--doctest-glob") or ["test*.txt"]
+        name = rel.rsplit("/", 1)[-1]
+        if not any(fnmatch.fnmatch(name, g) for g in globs):
+            return None
+        starts = why_not_collected(rel[: -len(name)] + "test_x.py", self.index.config)
+        if starts is not None and "python_files" not in starts:
+            return None  # outside testpaths or under norecursedirs
+        return f"doctest text file matching {globs}"
+
     def _elsewhere(self, name: str | None) -> str | None:
         if not name:
             return None
@@ -221,6 +355,22 @@ class Resolver:
                 known = ", ".join(ids[:8]) + (", ..." if len(ids) > 8 else "")
                 res.findings.append(Finding(codes.PARAM_MISSING,
                     f"pytest collects no {func.base_nodeid}[{param}]; its IDs are: {known}", offset, fragment=text))
+            return
+        if func.base_nodeid in self.index.undecidable and (func.file not in self.exact):
+            why = self.index.undecidable[func.base_nodeid]
+            self._undecided(func.file, why)
+            res.findings.append(Finding(codes.PARAM_UNDECIDABLE,
+                f"cannot decide statically whether [{param}] is a parametrize ID of {func.base_nodeid!r}: {why}",
+                offset, hint="run with --strict-test-binding (pytest's collection of this file decides) or --collect",
+                fragment=text))
+            return
+        if func.file in self.exact:
+            ids = self.exact[func.file]
+            if f"{func.base_nodeid}[{param}]" not in ids:
+                known = sorted(n[len(func.base_nodeid) + 1:-1] for n in ids if n.startswith(func.base_nodeid + "["))
+                res.findings.append(Finding(codes.PARAM_MISSING,
+                    f"pytest collects no {func.base_nodeid}[{param}]; its IDs are: {', '.join(known[:8]) or '(none)'}",
+                    offset, fragment=text))
             return
         if func.params is None:
             res.findings.append(Finding(codes.NOT_PARAMETRIZED,

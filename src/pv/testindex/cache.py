@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pv.testindex.model import FileScan
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 CACHE_NAME = "testindex.json"
 
 

@@ -26,10 +26,23 @@ def is_test_file_name(rel: str, cfg: PytestConfig) -> bool:
     return rel.endswith(".py") and _matches_path(rel, cfg.python_files)
 
 
+def norecurse_match(path: str, patterns: tuple[str, ...]) -> str | None:
+    """The ``norecursedirs`` pattern matching a directory, as pytest's ``fnmatch_ex`` does: a pattern
+    without ``/`` matches the basename; one with ``/`` matches the absolute path's tail (``*/pattern``)."""
+    name = os.path.basename(path)
+    for pat in patterns:
+        if "/" not in pat:
+            if fnmatch.fnmatch(name, pat):
+                return pat
+        elif fnmatch.fnmatch(path, pat if os.path.isabs(pat) else f"*/{pat}"):
+            return pat
+    return None
+
+
 def _skip_dir(name: str, path: str, cfg: PytestConfig) -> bool:
     if name == "__pycache__":
         return True
-    if any(fnmatch.fnmatch(name, pat) for pat in cfg.norecursedirs):
+    if norecurse_match(path, cfg.norecursedirs):
         return True
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))  # pytest never recurses into a virtualenv
 
@@ -44,11 +57,20 @@ def start_points(cfg: PytestConfig) -> list[Path]:
     return found or [root]
 
 
-def discover(cfg: PytestConfig) -> list[str]:
-    """Test files (posix, relative to the root), sorted, as pytest's default run would collect them."""
+def discover(cfg: PytestConfig, conftests: list[str] | None = None) -> list[str]:
+    """Test files (posix, relative to the root), sorted, as pytest's default run would collect them.
+
+    ``conftests`` (when given) receives every conftest.py pytest would load on the way."""
     root = cfg.rootdir
     out: set[str] = set()
+    found_conftests: set[str] = set()
     for start in start_points(cfg):
+        anchor = start if start.is_dir() else start.parent
+        for parent in (anchor, *anchor.parents):  # conftests above a testpath apply too
+            if (parent / "conftest.py").is_file():
+                found_conftests.add((parent / "conftest.py").relative_to(root).as_posix())
+            if parent == root:
+                break
         if start.is_file():
             out.add(start.relative_to(root).as_posix())
             continue
@@ -59,6 +81,10 @@ def discover(cfg: PytestConfig) -> list[str]:
                 rel = filename if rel_dir == "." else f"{rel_dir}/{filename}"
                 if is_test_file_name(rel, cfg):
                     out.add(rel)
+                elif filename == "conftest.py":
+                    found_conftests.add(rel)
+    if conftests is not None:
+        conftests.extend(sorted(found_conftests))
     return sorted(out)
 
 
@@ -71,9 +97,9 @@ def why_not_collected(rel: str, cfg: PytestConfig) -> str | None:
     if starts and not any(rel == s or rel.startswith(s.rstrip("/") + "/") for s in starts):
         return f"it is outside testpaths {list(cfg.testpaths)} ({cfg.source})"
     for depth in range(1, len(parts)):
-        name = parts[depth - 1]
-        if any(fnmatch.fnmatch(name, pat) for pat in cfg.norecursedirs):
-            return f"directory {'/'.join(parts[:depth])}/ matches norecursedirs ({cfg.source})"
+        pat = norecurse_match(str(cfg.rootdir / "/".join(parts[:depth])), cfg.norecursedirs)
+        if pat is not None:
+            return f"directory {'/'.join(parts[:depth])}/ matches norecursedirs {pat!r} ({cfg.source})"
     if rel in starts:
         return None
     if not is_test_file_name(rel, cfg):

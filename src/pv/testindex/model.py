@@ -36,6 +36,9 @@ class TestFunction:
     mark_names: tuple[str, ...] = ()  # every marker in scope (``-k`` matches these)
     is_async: bool = False
     is_unittest: bool = False
+    requires: tuple[str, ...] = ()  # fixture names it requests (arguments, usefixtures, plugin marks)
+    indirect: tuple[str, ...] = ()  # parametrize argnames passed to fixtures (indirect=True)
+    dynamic: str | None = None  # why its items cannot be known from this file alone (a decorator, ...)
 
     @property
     def base_nodeid(self) -> str:
@@ -52,7 +55,8 @@ class TestFunction:
             self.file, list(self.classes), self.name, self.line, self.col,
             None if self.params is None else list(self.params), self.params_undecidable,
             self.cannot_fail, self.skipped, [[m.falsifier_id, m.line, m.col] for m in self.markers],
-            list(self.mark_names), self.is_async, self.is_unittest,
+            list(self.mark_names), self.is_async, self.is_unittest, list(self.requires),
+            list(self.indirect), self.dynamic,
         ]  # fmt: skip
 
     @classmethod
@@ -61,6 +65,7 @@ class TestFunction:
             raw[0], tuple(raw[1]), raw[2], raw[3], raw[4],
             None if raw[5] is None else tuple(raw[5]), raw[6], raw[7], raw[8],
             tuple(Marker(m[0], m[1], m[2]) for m in raw[9]), tuple(raw[10]), raw[11], raw[12],
+            tuple(raw[13]), tuple(raw[14]), raw[15],
         )  # fmt: skip
 
 
@@ -78,12 +83,21 @@ class FileScan:
     # Collected classes whose tests cannot all be known statically (an imported base).
     open_classes: dict[str, str] = field(default_factory=dict)
     classes: list[str] = field(default_factory=list)  # collected class qualnames
+    # Fixtures defined here: [scope ("" for the module, else the class qualname), name, params?, autouse?, args].
+    fixtures: list[list] = field(default_factory=list)  # type: ignore[type-arg]
+    hooks: list[str] = field(default_factory=list)  # collection-changing pytest_* hooks defined here
+    # conftest.py only: collect_ignore / collect_ignore_glob literals, or why they cannot be read.
+    collect_ignore: list[str] = field(default_factory=list)
+    collect_ignore_glob: list[str] = field(default_factory=list)
+    ignore_dynamic: str | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
             "path": self.path, "sha256": self.sha256, "error": self.error,
             "functions": [f.to_json() for f in self.functions],
             "not_collected": self.not_collected, "open_classes": self.open_classes, "classes": self.classes,
+            "fixtures": self.fixtures, "hooks": self.hooks, "collect_ignore": self.collect_ignore,
+            "collect_ignore_glob": self.collect_ignore_glob, "ignore_dynamic": self.ignore_dynamic,
         }  # fmt: skip
 
     @classmethod
@@ -92,4 +106,6 @@ class FileScan:
             raw["path"], raw["sha256"], raw["error"],
             [TestFunction.from_json(f) for f in raw["functions"]],
             dict(raw["not_collected"]), dict(raw["open_classes"]), list(raw["classes"]),
+            list(raw["fixtures"]), list(raw["hooks"]), list(raw["collect_ignore"]),
+            list(raw["collect_ignore_glob"]), raw["ignore_dynamic"],
         )  # fmt: skip

@@ -41,6 +41,7 @@ class PytestConfig:
     norecursedirs: tuple[str, ...] = DEFAULT_NORECURSEDIRS
     long_str_strategy: str = "short"  # parametrize_long_str_id_strategy
     disable_id_escaping: bool = False
+    addopts: tuple[str, ...] = ()  # shell-split; -m/-k here deselect (binding warns), doctest flags add items
     extra: dict[str, str] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
@@ -57,6 +58,36 @@ def _split(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(value.split())
     return (str(value),)
+
+
+def _addopts(value: object) -> tuple[str, ...]:
+    import shlex
+
+    if value is None:
+        return ()
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value)
+    try:
+        return tuple(shlex.split(str(value)))
+    except ValueError:
+        return tuple(str(value).split())
+
+
+def option_values(addopts: tuple[str, ...], *names: str) -> list[str]:
+    """Values of an option in addopts (``-m EXPR``, ``-mEXPR``, ``--doctest-glob=PAT``), last one last."""
+    out: list[str] = []
+    it = iter(range(len(addopts)))
+    for i in it:
+        word = addopts[i]
+        for name in names:
+            if word == name and i + 1 < len(addopts):
+                out.append(addopts[i + 1])
+                next(it, None)
+            elif name.startswith("--") and word.startswith(name + "="):
+                out.append(word[len(name) + 1:])
+            elif not name.startswith("--") and word.startswith(name) and len(word) > len(name):
+                out.append(word[len(name):])
+    return out
 
 
 def _truthy(value: object) -> bool:
@@ -77,6 +108,7 @@ def _from_mapping(rootdir: Path, source: str, section: dict[str, object]) -> Pyt
         python_classes=get("python_classes", DEFAULT_PYTHON_CLASSES),
         python_functions=get("python_functions", DEFAULT_PYTHON_FUNCTIONS),
         norecursedirs=get("norecursedirs", DEFAULT_NORECURSEDIRS),
+        addopts=_addopts(section.get("addopts")),
         long_str_strategy=str(section.get("parametrize_long_str_id_strategy", "short")).strip(),
         disable_id_escaping=_truthy(
             section.get("disable_test_id_escaping_and_forfeit_all_rights_to_community_support", False)

@@ -98,12 +98,13 @@ def test_messages_name_the_fix(binding_project: Path, run_lint) -> None:
     assert "does not match python_files ['test_*.py', 'check_*.py']" in text
 
 
-def test_undecidable_is_a_warning_unless_strict(binding_project: Path, run_lint) -> None:
+def test_undecidable_is_a_warning_unless_strict_where_pytest_decides(binding_project: Path, run_lint) -> None:
     lenient = {d["code"]: d["severity"] for d in _bind_findings(run_lint(binding_project, "--format", "json").out)}
     strict = {d["code"]: d["severity"] for d in
               _bind_findings(run_lint(binding_project, "--format", "json", "--strict-test-binding").out)}
     assert lenient["PV-BIND-007"] == "warning"
-    assert strict["PV-BIND-007"] == "error"
+    # Strict mode runs pytest's collection on just that file: test_runtime_param[nan] exists, so no finding.
+    assert "PV-BIND-007" not in strict
 
 
 @pytest.mark.slow

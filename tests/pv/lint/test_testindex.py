@@ -205,7 +205,8 @@ def test_cache_is_content_keyed_and_safe_to_delete(tmp_path: Path) -> None:
         ("...", True),
         ('"""doc"""', True),
         ("assert True", True),
-        ("x = compute()", True),
+        ("x = compute()", False),  # a call can raise: never "cannot fail"
+        ("x = 1", True),
         ("assert compute() == 1", False),
         ("assert False", False),
         ("raise AssertionError('no')", False),
@@ -213,7 +214,7 @@ def test_cache_is_content_keyed_and_safe_to_delete(tmp_path: Path) -> None:
         ("check_close(compute(), 1)", False),
         ("np.testing.assert_allclose(compute(), 1)", False),
         ("local_helper()", False),
-        ("local_noop()", True),
+        ("local_noop()", False),  # calls something: it can fail
     ],
 )
 def test_cannot_fail_detection(tmp_path: Path, body: str, cannot_fail: bool) -> None:

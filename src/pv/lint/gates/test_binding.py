@@ -38,6 +38,18 @@ def run(ctx: LintContext) -> GateOutcome:
             ctx.resolver().attach_collection(collection.node_ids)
             diags.extend(compare(index, collection.node_ids))
     report = ctx.binding()
+    resolver = ctx.resolver()
+    fallback = None
+    if ctx.options.strict_test_binding and not ctx.options.collect and resolver.undecided:
+        # The exact fallback: pytest's real collection of just the files static analysis cannot decide.
+        from pv.testindex.collect import collect_files
+
+        with _spinner(f"pytest --collect-only on {len(resolver.undecided)} files static analysis cannot decide"):
+            fallback = collect_files(index, resolver.undecided, use_cache=ctx.options.use_cache)
+        diags.extend(fallback.diagnostics)
+        resolver.attach_files(fallback.node_ids, fallback.errors)
+        ctx.shared.pop("binding", None)
+        report = ctx.binding()
     diags.extend(report.diagnostics)
     measured = report.test_references if ctx.options.strict_test_binding else report.references
     if ctx.options.strict_test_binding and report.test_references == 0:
@@ -48,6 +60,27 @@ def run(ctx: LintContext) -> GateOutcome:
     index_note = (f"index: {index.stats.files} test files, {index.stats.functions} tests"
                   f"{', cached' if index.stats.cache_misses == 0 and index.stats.files else ''}")
     counts = report.counts()
+    by_code: dict[str, int] = {}
+    for diag in report.diagnostics:
+        by_code[diag.code] = by_code.get(diag.code, 0) + 1
+    counts["deselected"] = by_code.get(codes.DESELECTED, 0)
+    counts["cannot_fail"] = by_code.get(codes.CANNOT_FAIL, 0)
+    counts["undecidable"] = sum(by_code.get(c, 0) for c in (codes.PARAM_UNDECIDABLE, codes.CLASS_UNDECIDABLE,
+                                                             codes.UNDECIDABLE))
+    counts["collected_files"] = len(fallback.reasons) if fallback else 0
+    if fallback:
+        counts["collected_ran"] = fallback.ran
+        reasons: dict[str, int] = {}
+        for why in fallback.reasons.values():
+            kind = why.split(":")[0][:80]
+            reasons[kind] = reasons.get(kind, 0) + 1
+        counts["collected_reasons"] = reasons
+        index_note += (f"; {len(fallback.reasons)} files decided by pytest --collect-only"
+                       f" ({fallback.ran} run now, the rest cached)")
+    extra = [f"{counts[k]} {label}" for k, label in (("undecidable", "undecidable"), ("deselected", "deselected"),
+                                                      ("cannot_fail", "cannot fail")) if counts[k]]
+    if extra:
+        index_note += "; " + ", ".join(extra)
     counts["index"] = {"files": index.stats.files, "tests": index.stats.functions, "items": index.stats.items,
                        "cache_hits": index.stats.cache_hits, "cache_misses": index.stats.cache_misses}
     return GateOutcome(
