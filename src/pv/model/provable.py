@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field
 
-from pv.model.base import Check, Closed, FreeForm, Scalar, TestRef, Text
+from pv.model.base import Check, Closed, FreeForm, Mutant, Scalar, TestRef, Text
 from pv.model.meta import Metadata
 
 ObligationType = Literal[
@@ -91,6 +91,7 @@ class FalsificationTest(Closed):
     check: Check | None = None
     # IDs of the proof obligations this falsifier tests (read by pv coverage/audit).
     obligations: list[Text] = Field(default_factory=list)
+    mutants: list[Mutant] = Field(default_factory=list)  # pv falsify (docs/falsify.md)
 
 
 class KaniHarness(Closed):

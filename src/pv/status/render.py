@@ -21,13 +21,20 @@ _STATE_STYLE = {"passed": "green", "discharged": "bold green", "failed": "red", 
 def _counts(cs: ContractStatus) -> list[str]:
     n = cs.counts()
     return [str(n["falsifiers"]), str(n["bound"]), str(n["pending"]), str(n["passed"]),
-            f'{n["discharged"]}/{n["live"]}']
+            f'{n["discharged"]}/{n["live"]}', f'{n["killed"]}/{n["mutants"]}']
 
 
 def _tests_cell(fs: Any) -> str:
     if fs.tests:
         return "\n".join(f"{t.node_id}: {t.note}" for t in fs.tests)
     return "\n".join(r.text for r in fs.facts.refs) or "(no reference)"
+
+
+def _mutants_cell(fs: Any) -> str:
+    """killed/declared, then one line per mutant that is not killed."""
+    if not fs.mutants:
+        return "-"
+    return "\n".join([fs.falsifiable, *(f"{m.label}: {m.note}" for m in fs.mutants if not m.killed)])
 
 
 def render_text(statuses: list[ContractStatus], stream: TextIO, *, verbose: bool = False,
@@ -39,7 +46,8 @@ def render_text(statuses: list[ContractStatus], stream: TextIO, *, verbose: bool
     console = Console(file=stream, force_terminal=color, no_color=color is False, highlight=False,
                       width=None if stream.isatty() else 160)
     table = Table(title="Contract status (computed from recorded runs and evidence)", title_justify="left")
-    for col in ("Contract", "Declared", "Computed", "Falsifiers", "Bound", "Pending", "Passed", "Discharged"):
+    for col in ("Contract", "Declared", "Computed", "Falsifiers", "Bound", "Pending", "Passed", "Discharged",
+                "Falsifiable"):
         table.add_column(col, justify="right" if col in {"Falsifiers", "Bound", "Pending", "Passed"} else "left")
     for cs in statuses:
         declared = cs.facts.declared.name if cs.facts.declared is not None else "-"
@@ -52,14 +60,16 @@ def render_text(statuses: list[ContractStatus], stream: TextIO, *, verbose: bool
     for cs in statuses:
         if verbose:
             ft = Table(title=f"{cs.facts.contract_id}: falsifiers", title_justify="left")
-            for col in ("Falsifier", "Ship-blocking", "State", "Tests (last recorded outcome)", "Evidence"):
+            for col in ("Falsifier", "Ship-blocking", "State", "Tests (last recorded outcome)", "Evidence",
+                        "Falsifiable"):
                 ft.add_column(col)
             for fs in cs.falsifiers:
                 packs = "\n".join(f"{p.pack}: {'discharged' if p.discharged else p.note}" for p in fs.packs)
                 if not packs and fs.pending:
                     packs = f"LIVE-PENDING: {fs.pending_reason}"
                 ft.add_row(fs.id, "yes" if fs.facts.ship_blocking else "no",
-                           Text(fs.state, style=_STATE_STYLE.get(fs.state, "")), _tests_cell(fs), packs)
+                           Text(fs.state, style=_STATE_STYLE.get(fs.state, "")), _tests_cell(fs), packs,
+                           _mutants_cell(fs))
             console.print(ft)
         why = cs.why_not_higher
         if why:
@@ -79,8 +89,8 @@ def _md(text: str) -> str:
 
 
 def render_markdown(statuses: list[ContractStatus], stream: TextIO, *, verbose: bool = False) -> None:
-    out = ["| Contract | Declared | Computed | Falsifiers | Bound | Pending | Passed | Discharged |",
-           "|---|---|---|---:|---:|---:|---:|---|"]
+    out = ["| Contract | Declared | Computed | Falsifiers | Bound | Pending | Passed | Discharged | Falsifiable |",
+           "|---|---|---|---:|---:|---:|---:|---|---|"]
     for cs in statuses:
         declared = cs.facts.declared.name if cs.facts.declared is not None else "-"
         if cs.overclaims:
@@ -90,11 +100,12 @@ def render_markdown(statuses: list[ContractStatus], stream: TextIO, *, verbose: 
     for cs in statuses:
         if verbose:
             out += ["", f"#### {_md(cs.facts.contract_id)}", "",
-                    "| Falsifier | Ship-blocking | State | Tests | Evidence |", "|---|---|---|---|---|"]
+                    "| Falsifier | Ship-blocking | State | Tests | Evidence | Falsifiable |",
+                    "|---|---|---|---|---|---|"]
             for fs in cs.falsifiers:
                 packs = "<br>".join(f"{p.pack}: {'discharged' if p.discharged else p.note}" for p in fs.packs)
                 out.append(f"| {_md(fs.id)} | {'yes' if fs.facts.ship_blocking else 'no'} | {fs.state} | "
-                           f"{_md(_tests_cell(fs))} | {_md(packs)} |")
+                           f"{_md(_tests_cell(fs))} | {_md(packs)} | {_md(_mutants_cell(fs))} |")
         if cs.why_not_higher:
             out += ["", f"**{_md(cs.facts.contract_id)}** ({cs.computed_name}) is not one rung higher because:"]
             out += [f"- {_md(line)}" for line in cs.why_not_higher]
