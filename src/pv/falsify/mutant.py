@@ -65,7 +65,8 @@ class Mutant:
     def describe(self) -> str:
         if self.patch is not None:
             return f"patch of {', '.join(self.files()) or '?'}"
-        return f"{self.file}: {_one_line(self.find or '')!r} -> {_one_line(self.replace or '')!r}"
+        old, new = _changed_part(self.find or "", self.replace or "")
+        return f"{self.file}: {_one_line(old)!r} -> {_one_line(new)!r}"
 
     def apply(self, read: Any) -> dict[str, tuple[str, int]]:
         """``read(relpath) -> str | None``; returns relpath -> (mutated text, first changed line)."""
@@ -89,6 +90,21 @@ class Mutant:
                               "once (add surrounding text to make it unique)", self.file)
         at = text.index(self.find)
         return {self.file: (text.replace(self.find, self.replace, 1), text.count("\n", 0, at) + 1)}
+
+
+def _changed_part(old: str, new: str, keep: int = 12) -> tuple[str, str]:
+    """The differing middle of two texts, with a little context (long finds read badly in a table)."""
+    pre = 0
+    while pre < min(len(old), len(new)) and old[pre] == new[pre]:
+        pre += 1
+    suf = 0
+    while suf < min(len(old), len(new)) - pre and old[-1 - suf] == new[-1 - suf]:
+        suf += 1
+    start = max(pre - keep, 0)
+    def cut(t: str) -> str:
+        end = len(t) - max(suf - keep, 0)
+        return ("…" if start else "") + t[start:end] + ("…" if end < len(t) else "")
+    return cut(old), cut(new)
 
 
 def _one_line(text: str, width: int = 60) -> str:
