@@ -91,7 +91,9 @@ def child_env(copy: Path, modules: Sequence[str], probe: Path) -> dict[str, str]
     pv_src = str(Path(pv.__file__).resolve().parent.parent)
     paths = [str(copy / "src")] if (copy / "src").is_dir() else []
     paths += [str(copy), pv_src]
-    env["PYTHONPATH"] = os.pathsep.join(paths)
+    # The caller's PYTHONPATH comes last: it may hold what the tests need, and it cannot shadow the copy.
+    paths += [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     env["PV_FALSIFY_PROBE"] = str(probe)
     env["PV_FALSIFY_MODULES"] = ",".join(modules)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
