@@ -7,6 +7,10 @@ keeps the copy cheap (bench/bench_falsify.py). Outside git, the tree is walked w
 exclusions pv's test index uses. Files are *copied*, never hard-linked: a test that writes into a
 tracked file in place must not reach the user's file through a shared inode.
 
+Where: ``$TMPDIR`` when it is set (or ``tempfile.tempdir``), else ``/dev/shm`` when it is a
+writable directory (memory-backed: creating 350 files there is ~10x faster than on a busy VM disk),
+else the system temp directory.
+
 Cleanup: :class:`Workspace` is a context manager (``finally`` removes the directory); every live
 workspace is also in a registry that :func:`remove_all` empties, which the command calls from its
 SIGINT/SIGTERM path, so Ctrl-C leaves no copy behind either.
@@ -56,7 +60,17 @@ class Workspace:
         self.path: Path = Path()
 
     def __enter__(self) -> Workspace:
-        self.path = Path(tempfile.mkdtemp(prefix=self.prefix))
+        where = base_dir()
+        try:
+            self._make(where)
+        except OSError:
+            if where is None:
+                raise
+            self._make(None)  # /dev/shm too small (a container's 64 MB): the disk it is
+        return self
+
+    def _make(self, where: str | None) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix=self.prefix, dir=where))
         with _LOCK:
             _LIVE.add(self.path)
         try:
@@ -64,7 +78,6 @@ class Workspace:
         except BaseException:
             self.close()
             raise
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
@@ -84,6 +97,16 @@ class Workspace:
         with contextlib.suppress(OSError):
             os.chmod(tmp, (self.root / rel).stat().st_mode & 0o7777)
         os.replace(tmp, target)
+
+
+def base_dir() -> str | None:
+    """Where copies go (see the module docstring); None: tempfile's default."""
+    if os.environ.get("TMPDIR") or tempfile.tempdir:
+        return None
+    shm = "/dev/shm"
+    if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK):
+        return shm
+    return None
 
 
 def copy_tree(src: Path, dst: Path, files: list[str]) -> None:
