@@ -96,10 +96,40 @@ def _falsify(args: argparse.Namespace, result: object) -> int:
     summary = RunSummary(command="falsify", files_checked=len(outcomes) + len(unrunnable), unit="mutant",
                          contracts=len(statuses), exit_code=code,
                          extra={"mutants": tally, "results": [_outcome_json(o) for o in outcomes]})
+    if args.format == "junit":  # one test case per mutant: killed passes, the rest fail
+        _junit(outcomes, diags, sys.stdout)
+        return code
     if args.format == "text":
         _text_table(outcomes, unrunnable, sys.stdout)
     render(diags, args.format, sys.stdout, summary)
     return code
+
+
+def _junit(outcomes: list, diags: list, stream: object) -> None:
+    import xml.etree.ElementTree as ET
+
+    by_key = {d.data.get("mutant"): d for d in diags}
+    failures = sum(o.verdict.outcome in ("survived", "timeout") for o in outcomes)
+    errors = len(diags) - failures
+    suites = ET.Element("testsuites", name="pv falsify", tests=str(len(outcomes) + errors - sum(
+        o.verdict.outcome == "invalid" for o in outcomes)), failures=str(failures), errors=str(errors))
+    suite = ET.SubElement(suites, "testsuite", name="falsify", tests=suites.get("tests", "0"),
+                          failures=str(failures), errors=str(errors), skipped="0",
+                          time=f"{sum(o.duration_s for o in outcomes):.3f}")
+    for o in outcomes:
+        m = o.job.mutant
+        case = ET.SubElement(suite, "testcase", classname=m.falsifier, name=f"{m.label} ({m.contract}:{m.line})",
+                             time=f"{o.duration_s:.3f}")
+        d = by_key.get(m.key)
+        if d is not None:
+            tag = "error" if o.verdict.outcome == "invalid" else "failure"
+            ET.SubElement(case, tag, message=d.message, type=d.code).text = d.render()
+    for d in diags:
+        if d.data.get("reason") == "unbound":
+            case = ET.SubElement(suite, "testcase", classname=d.data.get("falsifier", ""), name=d.message)
+            ET.SubElement(case, "error", message=d.message, type=d.code).text = d.render()
+    ET.indent(suites)
+    stream.write('<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n")  # type: ignore[attr-defined]
 
 
 def _outcome_json(o: object) -> dict[str, object]:

@@ -69,3 +69,15 @@ def test_validate_checks_each_mutant_at_its_own_line(fproject) -> None:
     diags = json.loads(proc.stdout)["diagnostics"]
     assert [(d["code"], d["line"], d["col"]) for d in diags] == [("PV-MUT-002", 28, 9)]
     assert "occurs 0 times" in diags[0]["message"]
+
+
+def test_junit_has_one_case_per_mutant_killed_passes_survived_fails(fproject) -> None:
+    import xml.etree.ElementTree as ET
+
+    proc = fproject.pv("falsify", "--format", "junit", "--no-record", "-j", "2",
+                       "--falsifier", "FALSIFY-CALC-001", "--falsifier", "FALSIFY-CALC-002")
+    assert proc.returncode == 1
+    cases = {c.get("classname"): c for c in ET.fromstring(proc.stdout).iter("testcase")}
+    assert list(cases["FALSIFY-CALC-001"]) == []
+    [failure] = list(cases["FALSIFY-CALC-002"])
+    assert (failure.tag, failure.get("type")) == ("failure", "PV-FALS-001")
