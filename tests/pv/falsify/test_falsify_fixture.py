@@ -81,3 +81,12 @@ def test_junit_has_one_case_per_mutant_killed_passes_survived_fails(fproject) ->
     assert list(cases["FALSIFY-CALC-001"]) == []
     [failure] = list(cases["FALSIFY-CALC-002"])
     assert (failure.tag, failure.get("type")) == ("failure", "PV-FALS-001")
+
+
+def test_lint_replay_misses_when_a_mutated_file_changes(fproject) -> None:
+    first = fproject.pv("lint", "--format", "json")
+    assert '"PV-MUT-002"' in first.stdout and first.stdout.count('"PV-MUT-002"') == 1
+    core = fproject.root / "src" / "calc" / "core.py"
+    core.write_text(core.read_text(encoding="utf-8").replace("if x > hi:", "if hi < x:"), encoding="utf-8")
+    second = fproject.pv("lint", "--format", "json")
+    assert second.stdout.count('"PV-MUT-002"') == 2  # FALSIFY-CALC-001's find text is gone now: not replayed
