@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "lint",
     "schema",
     "run",
+    "falsify",
     "status",
     "report",
     "evidence",

@@ -17,6 +17,7 @@ Keys::
     severity = { "PV-REF-004" = "error" }
     suppress = [{ rule = "PV-SEM-005", reason = "legacy changelog, fixed in 2.0" }]
     diff_base = "origin/main"       # keys other commands own: see COMMAND_KEYS
+    falsify_required = "DISCHARGED" # or "FUNCTIONAL" / "off": which rung needs killed mutants
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
 # for type here so a typo or a wrong type is still an error. Add a key here to give a command one.
 COMMAND_KEYS: dict[str, tuple[type, str]] = {
     "diff_base": (str, "pv lint: the git revision the version-bump gate compares contracts against"),
+    "falsify_required": (str, "pv status/lint: the rung whose ship-blocking falsifiers need every declared "
+                              "mutant killed: FUNCTIONAL, DISCHARGED (default) or off (docs/status.md)"),
 }
+FALSIFY_REQUIRED_VALUES = ("FUNCTIONAL", "DISCHARGED", "off")
 _KNOWN_KEYS = {"root", "contracts", "max_file_bytes", "extension_keys", "severity", "suppress",
                "ambiguous_bare_names", "unknown-keys", *COMMAND_KEYS}
 # How unknown keys (PV-SCH-001) are reported: the --unknown-keys flag and [tool.pv] unknown-keys.
@@ -187,6 +191,9 @@ def parse_table(table: Any, source: Path) -> PvConfig:
             if not isinstance(table[key], kind) or (isinstance(table[key], bool) and kind is not bool):
                 raise ConfigError(f"{where}.{key} must be a {kind.__name__}")
             extra[key] = table[key]
+    if extra.get("falsify_required", "DISCHARGED") not in FALSIFY_REQUIRED_VALUES:
+        raise ConfigError(f"{where}.falsify_required must be one of {', '.join(FALSIFY_REQUIRED_VALUES)} "
+                          f"(got {extra['falsify_required']!r})")
 
     return PvConfig(root=root, contracts=list(contracts), extension_keys=ext_map, max_file_bytes=max_bytes,
                     severity=severity, suppress=suppress, ambiguous_bare_names=policy,

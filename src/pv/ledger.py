@@ -23,6 +23,21 @@ root (docs/evidence.md, "Results ledger")::
       }
     }
 
+``pv falsify`` records its verdicts beside them, under ``"mutants"`` (absent until it has run)::
+
+      "mutants": {
+        "GATE-X-001#3fa2c1d0e9b8": {      # falsifier ID + hash of what the mutant changes
+          "falsifier": "GATE-X-001",
+          "outcome": "killed",            # killed|survived|invalid|timeout
+          "detail": "tests/test_x.py::test_y failed: AssertionError…",
+          "files": {"src/x.py": "…sha256 of the unmutated file…"},
+          "tests": {"tests/test_x.py": "…sha256…"},
+          "duration_s": 2.1, "git_commit": "…", "recorded_at": "…"
+        }
+      }
+
+A mutant result is stale when the mutated file or any bound test file no longer has its hash.
+
 A run merges into the ledger: node IDs it ran are replaced, others are kept.
 Only ``passed`` counts as passed; skipped, xfailed and xpassed never do.
 
@@ -133,11 +148,60 @@ def _parse_entry(node_id: str, raw: object, where: str) -> TestResult:
         raise LedgerError(f"{where}: entry for {node_id!r} is malformed ({exc})") from None
 
 
+MUTANT_OUTCOMES: frozenset[str] = frozenset({"killed", "survived", "invalid", "timeout"})
+
+
+@dataclass(frozen=True, slots=True)
+class MutantResult:
+    """One declared mutant's most recent ``pv falsify`` verdict, with the hashes it was judged on."""
+
+    key: str
+    falsifier: str
+    outcome: str
+    detail: str
+    files: dict[str, str]  # mutated file (relative) -> sha256 of its unmutated content
+    tests: dict[str, str]  # bound test file -> sha256
+    duration_s: float
+    git_commit: str | None
+    recorded_at: str
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        del data["key"]
+        return data
+
+    def freshness(self, root: Path, cache: dict[str, str | None] | None = None) -> Freshness:
+        """Fresh while the mutated file and every bound test file still have the recorded hashes."""
+        cache = cache if cache is not None else {}
+        for rel, digest in (*self.files.items(), *self.tests.items()):
+            if rel not in cache:
+                path = root / rel
+                cache[rel] = sha256_file(path) if path.is_file() else None
+            if cache[rel] != digest:
+                return Freshness(False, f"stale: {rel} changed since `pv falsify` ran")
+        return Freshness(True, "")
+
+
+def _parse_mutant(key: str, raw: object, where: str) -> MutantResult:
+    if not isinstance(raw, dict) or raw.get("outcome") not in MUTANT_OUTCOMES:
+        raise LedgerError(f"{where}: mutant entry {key!r} is malformed; expected an object with an outcome "
+                          f"in {sorted(MUTANT_OUTCOMES)}")
+    try:
+        return MutantResult(key=key, falsifier=str(raw["falsifier"]), outcome=str(raw["outcome"]),
+                            detail=str(raw.get("detail", "")), files=dict(raw["files"]), tests=dict(raw["tests"]),
+                            duration_s=float(raw.get("duration_s", 0.0)), git_commit=raw.get("git_commit"),
+                            recorded_at=str(raw.get("recorded_at", "")))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LedgerError(f"{where}: mutant entry {key!r} is malformed ({exc})") from None
+
+
 class Ledger:
     """Node ID -> most recent :class:`TestResult`, loaded from / saved to JSON."""
 
-    def __init__(self, results: Mapping[str, TestResult] | None = None, path: Path | None = None) -> None:
+    def __init__(self, results: Mapping[str, TestResult] | None = None, path: Path | None = None,
+                 mutants: Mapping[str, MutantResult] | None = None) -> None:
         self.results: dict[str, TestResult] = dict(results or {})
+        self.mutants: dict[str, MutantResult] = dict(mutants or {})
         self.path = path
         self._children: dict[str, list[str]] | None = None  # ID -> recorded IDs under it (built on demand)
 
@@ -158,7 +222,11 @@ class Ledger:
         results = data.get("results")
         if not isinstance(results, dict):
             raise LedgerError(f"{path}: 'results' must be an object")
-        return cls({nid: _parse_entry(nid, raw, str(path)) for nid, raw in results.items()}, path=path)
+        mutants = data.get("mutants", {})
+        if not isinstance(mutants, dict):
+            raise LedgerError(f"{path}: 'mutants' must be an object")
+        return cls({nid: _parse_entry(nid, raw, str(path)) for nid, raw in results.items()}, path=path,
+                   mutants={k: _parse_mutant(k, raw, str(path)) for k, raw in mutants.items()})
 
     def save(self, path: Path | None = None) -> Path:
         """Write atomically (temp file + rename) so a killed run never leaves half a ledger."""
@@ -169,6 +237,8 @@ class Ledger:
             "schema_version": SCHEMA_VERSION,
             "results": {nid: self.results[nid].to_json() for nid in sorted(self.results)},
         }
+        if self.mutants:
+            payload["mutants"] = {k: self.mutants[k].to_json() for k in sorted(self.mutants)}
         write_json(target, payload, trailing_newline=True, indent=1, sort_keys=True)
         return target
 
@@ -208,7 +278,8 @@ class Ledger:
         return children
 
 
-def record_results(path: Path, results: Iterable[TestResult]) -> tuple[Path, str | None]:
+def record_results(path: Path, results: Iterable[TestResult],
+                   mutants: Iterable[MutantResult] = ()) -> tuple[Path, str | None]:
     """Merge ``results`` into the ledger at ``path`` under an exclusive lock.
 
     Two test runs finishing at once (two terminals, CI shards on one disk)
@@ -231,6 +302,8 @@ def record_results(path: Path, results: Iterable[TestResult]) -> tuple[Path, str
             warning = f"{exc}; starting a new ledger"
             ledger = Ledger(path=path)
         ledger.merge(results)
+        for m in mutants:
+            ledger.mutants[m.key] = m
         ledger.save(path)
     return path, warning
 

@@ -25,6 +25,7 @@ from pv.checks.status import check_status
 from pv.checks.versions import check_versions
 from pv.config import PvConfig
 from pv.diagnostics import Diagnostic, Severity
+from pv.falsify.check import check_mutants
 from pv.model.contract import LoadedBinding, LoadedContract
 from pv.model.load import detect_kind, model_for
 from pv.parse.discover import discover, display_path
@@ -168,6 +169,7 @@ def _check_file(file: Path, shown: str, config: PvConfig, run: ValidationRun) ->
     diags += check_status(contract)
     diags += check_ids(contract)
     diags += check_versions(contract)
+    diags += check_mutants(contract, config.root)
     return diags
 
 

@@ -68,4 +68,5 @@ _BUILTIN_CODE_MODULES = (
     "pv.analysis.codes",
     "pv.status.codes",
     "pv.evidence.codes",
+    "pv.falsify.codes",
 )

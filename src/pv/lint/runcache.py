@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -111,6 +112,31 @@ def _walk_stat(h: hashlib._Hash, start: Path, skip: Path | None = None) -> None:
                     h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
                 except OSError:
                     h.update(b"?")
+
+
+_MUTANT_FILE = re.compile(rb"^[ \t-]*(?:file:[ \t]*[\"']?([^\"'#\s]+)|\+\+\+ (?:b/)?(\S+))", re.M)
+
+
+def _mutant_targets(h: hashlib._Hash, root: Path, starts: list[Path]) -> None:
+    """The files declared mutants change (``file:`` / ``+++ b/...`` in contract YAML): ``pv validate``
+    checks each mutant against them, so an edit of one must be a miss. A regex, not a YAML parse:
+    a ``file:`` key elsewhere only adds a harmless input."""
+    seen: set[bytes] = set()
+    for start in starts:
+        files = [start] if start.is_file() else sorted(
+            p for ext in ("*.yaml", "*.yml") for p in start.rglob(ext)) if start.is_dir() else []
+        for f in files:
+            try:
+                text = f.read_bytes()
+            except OSError:
+                continue
+            if b"mutants:" not in text:
+                continue
+            for m in _MUTANT_FILE.finditer(text):
+                seen.add(m.group(1) or m.group(2))
+    for rel in sorted(seen):
+        h.update(b"M" + rel + b"\0")
+        _file_digest(h, root / rel.decode("utf-8", "replace"))
 
 
 def _git_head(h: hashlib._Hash, root: Path) -> None:
@@ -211,6 +237,7 @@ class RunCache:
                     _walk(h, Path(match))
             else:
                 _walk(h, start.resolve() if start.exists() else start)
+        _mutant_targets(h, self.root, starts)
         try:
             cfg = load_pytest_config(self.root)
             test_files = discover(cfg)

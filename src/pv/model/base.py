@@ -69,5 +69,31 @@ class Entity(Closed):
     ref: Text
 
 
+class Mutant(Closed):
+    """A deliberate break of the code under test that the falsifier's tests must notice (``pv falsify``).
+
+    Either ``file`` + ``find`` + ``replace`` (``find`` occurs exactly once in ``file``) or ``patch``
+    (a unified diff against the project root). ``pv validate`` checks that it still applies.
+    """
+
+    file: Text | None = None
+    find: Text | None = None
+    replace: str | None = None
+    patch: Text | None = None
+    why: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Mutant:
+        exact = (self.file, self.find, self.replace)
+        if self.patch is not None:
+            if any(v is not None for v in exact):
+                raise ValueError("a mutant is either patch: or file/find/replace, not both")
+        elif any(v is None for v in exact):
+            raise ValueError("a mutant needs file, find and replace (or a patch:)")
+        elif self.find == self.replace:
+            raise ValueError("replace equals find: the mutant changes nothing")
+        return self
+
+
 # A test reference: one string or a list of them (each item one reference).
 TestRef = str | list[str]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from pv.model.base import Check, Closed, Entity, FreeForm, Scalar, TestRef, Text
+from pv.model.base import Check, Closed, Entity, FreeForm, Mutant, Scalar, TestRef, Text
 from pv.model.meta import Metadata
 
 
@@ -30,6 +30,7 @@ class Invariant(Closed):
     ship_blocking: bool = True
     check: Check | None = None
     obligations: list[Text] = Field(default_factory=list)
+    mutants: list[Mutant] = Field(default_factory=list)  # pv falsify (docs/falsify.md)
 
 
 class Gate(Closed):
@@ -50,6 +51,7 @@ class Gate(Closed):
     motivation: str | None = None
     check: Check | None = None
     obligations: list[Text] = Field(default_factory=list)
+    mutants: list[Mutant] = Field(default_factory=list)  # pv falsify (docs/falsify.md)
 
 
 class FailureMode(Closed):

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, Field
 
-from pv.model.base import Check, Closed, Entity, FreeForm, Scalar, TestRef, Text
+from pv.model.base import Check, Closed, Entity, FreeForm, Mutant, Scalar, TestRef, Text
 from pv.model.meta import Metadata
 
 ObligationType = Literal[
@@ -93,6 +93,7 @@ class FalsificationTest(Closed):
     check: Check | None = None
     # IDs of the proof obligations this falsifier tests (read by pv coverage/audit).
     obligations: list[Text] = Field(default_factory=list)
+    mutants: list[Mutant] = Field(default_factory=list)  # pv falsify (docs/falsify.md)
 
 
 class LegacyFalsifier(Closed):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pv.binding import codes as bind_codes
 from pv.binding.grammar import BARE_RE, NODE_ID_RE, Kind, Part, classify
@@ -21,6 +22,7 @@ from pv.checks import registry
 from pv.checks.policy import apply_policy
 from pv.config import PvConfig
 from pv.diagnostics import Diagnostic, Severity
+from pv.falsify.mutant import mutants_of
 from pv.model.contract import FalsifierView, LoadedContract
 from pv.status.facts import ContractFacts, FalsifierFacts, RefFacts, RefKind
 from pv.testindex.index import build_index
@@ -94,14 +96,17 @@ def _ref_facts(part: Part, resolver: Resolver, config: PvConfig) -> RefFacts:
     return RefFacts(part.text, RefKind.INVALID, problem=problem or f"cannot classify {part.text!r}")
 
 
-def falsifier_facts(view: FalsifierView, resolver: Resolver, config: PvConfig) -> FalsifierFacts:
+def falsifier_facts(view: FalsifierView, resolver: Resolver, config: PvConfig,
+                    mutants: Sequence[Any] = ()) -> FalsifierFacts:
     refs = tuple(_ref_facts(part, resolver, config) for ref in view.refs for part in classify(ref.text))
-    return FalsifierFacts(view.id, view.ship_blocking, refs, view.check, view.prediction, view.line, view.col)
+    return FalsifierFacts(view.id, view.ship_blocking, refs, view.check, view.prediction, view.line, view.col,
+                          tuple(mutants))
 
 
 def contract_facts(contract: LoadedContract, errors: Sequence[Diagnostic], resolver: Resolver,
                    config: PvConfig) -> ContractFacts:
     key = ("status",) if "status" in contract.raw else ("metadata", "status")
+    mutants = mutants_of(contract)
     line, col = contract.locate(key)
     return ContractFacts(
         contract_id=contract.contract_id,
@@ -110,7 +115,8 @@ def contract_facts(contract: LoadedContract, errors: Sequence[Diagnostic], resol
         declared=contract.declared_status,
         declared_line=line,
         declared_col=col,
-        falsifiers=tuple(falsifier_facts(v, resolver, config) for v in contract.falsifiers()),
+        falsifiers=tuple(falsifier_facts(v, resolver, config, mutants.get(v.id, ()))
+                         for v in contract.falsifiers()),
         validation_errors=tuple(d.render() for d in errors),
     )
 

@@ -38,6 +38,9 @@ def falsifier_json(fs: FalsifierStatus) -> dict[str, Any]:
                   for t in fs.tests],
         "packs": [{"pack": p.pack, "discharged": p.discharged, "note": p.note} for p in fs.packs],
         "problems": list(fs.partial_problems),
+        "falsifiable": fs.falsifiable,
+        "mutants": [{"label": m.label, "key": m.key, "where": m.where, "outcome": m.outcome, "killed": m.killed,
+                     "note": m.note} for m in fs.mutants],
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from pv.model.status import Status
 from pv.status.predicate import CheckLike
@@ -52,6 +53,7 @@ class FalsifierFacts:
     prediction: str = ""
     line: int = 1
     col: int = 1
+    mutants: tuple[Any, ...] = ()  # pv.falsify.mutant.Mutant: its declared mutants (pv falsify)
 
 
 @dataclass(frozen=True, slots=True)

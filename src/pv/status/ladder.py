@@ -23,6 +23,10 @@ are the "why not one rung higher" text (``FALSIFY-X-006: LIVE-PENDING: needs a
   every falsifier that cites LIVE evidence is discharged by each pack it cites
   (the pack verifies, lists the falsifier, exited 0, and the falsifier's
   ``check:`` holds on its metrics).
+- Mutants (``[tool.pv] falsify_required``, default DISCHARGED; FUNCTIONAL or off): at that rung,
+  every declared mutant of a ship-blocking falsifier bound to tests has a fresh ``pv falsify``
+  verdict of *killed* (survived, invalid, timeout, never run and stale all block). A falsifier with
+  no declared mutant is not blocked; the "falsifiable" column shows it as 0/0.
 """
 
 from __future__ import annotations
@@ -56,6 +60,23 @@ class TestState:
 
 
 @dataclass(frozen=True, slots=True)
+class MutantState:
+    """A declared mutant's last ``pv falsify`` verdict, judged for freshness."""
+
+    label: str  # "GATE-X-001 mutant #1"
+    key: str
+    where: str  # "contract.yaml:12:9"
+    outcome: str | None  # None: never run
+    killed: bool  # killed, and fresh
+    note: str
+
+
+# The note of a declared mutant with no recorded verdict (the status gate treats it as unmeasured
+# when the ledger holds no falsify result at all, as it does for a missing ledger).
+MUTANT_NEVER_RUN_NOTE = "never falsified (run `pv falsify`)"
+
+
+@dataclass(frozen=True, slots=True)
 class PackState:
     pack: str
     discharged: bool
@@ -74,6 +95,14 @@ class FalsifierStatus:
     passed: bool = False  # bound and every cited test passed fresh
     discharged: bool = False  # live and every cited pack discharges it
     partial_problems: list[str] = field(default_factory=list)
+    mutants: list[MutantState] = field(default_factory=list)
+
+    @property
+    def falsifiable(self) -> str:
+        """killed (fresh) / declared mutants, e.g. "1/2"; "-" when none is declared."""
+        if not self.mutants:
+            return "-"
+        return f"{sum(m.killed for m in self.mutants)}/{len(self.mutants)}"
 
     @property
     def id(self) -> str:
@@ -145,6 +174,8 @@ class ContractStatus:
             "passed": sum(f.passed for f in fs),
             "live": sum(f.live for f in fs),
             "discharged": sum(f.discharged for f in fs),
+            "mutants": sum(len(f.mutants) for f in fs),
+            "killed": sum(m.killed for f in fs for m in f.mutants),
         }
 
 
@@ -223,9 +254,36 @@ def _judge_tests(node_ids: Iterable[str], ledger: Ledger, root: Path, cache: dic
     return states
 
 
+def _judge_mutants(f: FalsifierFacts, ledger: Ledger, root: Path,
+                   cache: dict[str, str | None]) -> list[MutantState]:
+    states: list[MutantState] = []
+    for m in f.mutants:
+        where = f"{m.contract}:{m.line}:{m.col}"
+        rec = ledger.mutants.get(m.key)
+        if rec is None:
+            states.append(MutantState(m.label, m.key, where, None, False, MUTANT_NEVER_RUN_NOTE))
+            continue
+        fresh = rec.freshness(root, cache)
+        if not fresh.fresh:
+            states.append(MutantState(m.label, m.key, where, rec.outcome, False, fresh.reason))
+        elif rec.outcome == "killed":
+            states.append(MutantState(m.label, m.key, where, rec.outcome, True, "killed"))
+        else:
+            states.append(MutantState(m.label, m.key, where, rec.outcome, False, f"{rec.outcome}: {rec.detail}"))
+    return states
+
+
+def falsify_rung(setting: str | None) -> Status | None:
+    """``[tool.pv] falsify_required`` as a rung (None: off); the default is DISCHARGED (docs/status.md)."""
+    if setting == "off":
+        return None
+    return Status.FUNCTIONAL if setting == "FUNCTIONAL" else Status.DISCHARGED
+
+
 def judge_falsifier(f: FalsifierFacts, ledger: Ledger, book: EvidenceBook, root: Path,
                     cache: dict[str, str | None]) -> FalsifierStatus:
     st = FalsifierStatus(f)
+    st.mutants = _judge_mutants(f, ledger, root, cache)
     tests = [r for r in f.refs if r.kind is RefKind.TEST]
     pendings = [r for r in f.refs if r.kind is RefKind.LIVE_PENDING]
     lives = [r for r in f.refs if r.kind is RefKind.LIVE]
@@ -253,7 +311,8 @@ def judge_falsifier(f: FalsifierFacts, ledger: Ledger, book: EvidenceBook, root:
 
 
 def compute(contract: ContractFacts, ledger: Ledger, book: EvidenceBook, root: Path,
-            hash_cache: dict[str, str | None] | None = None) -> ContractStatus:
+            hash_cache: dict[str, str | None] | None = None,
+            mutants_rung: Status | None = Status.DISCHARGED) -> ContractStatus:
     """Apply the ladder to one contract (see the module docstring for the rules)."""
     cache = hash_cache if hash_cache is not None else {}
     fss = [judge_falsifier(f, ledger, book, root, cache) for f in contract.falsifiers]
@@ -282,6 +341,13 @@ def compute(contract: ContractFacts, ledger: Ledger, book: EvidenceBook, root: P
     for fs in fss:
         discharged.extend(f"{fs.id}: {p.pack}: {p.note}" for p in fs.packs if not p.discharged)
 
+    mutant_blockers = [f"{fs.id}: {m.label} ({m.where}): {m.note}" for fs in fss
+                       if fs.facts.ship_blocking and fs.bound for m in fs.mutants if not m.killed]
+    if mutants_rung is Status.FUNCTIONAL:
+        functional.extend(mutant_blockers)
+    elif mutants_rung is Status.DISCHARGED:
+        discharged.extend(mutant_blockers)
+
     blockers = {
         Status.DRAFT: [f"does not validate: {e}" for e in contract.validation_errors],
         Status.PARTIAL_ALGORITHM_LEVEL: partial,
@@ -297,9 +363,10 @@ def compute(contract: ContractFacts, ledger: Ledger, book: EvidenceBook, root: P
 
 
 def compute_all(contracts: list[ContractFacts], ledger: Ledger, root: Path,
-                file_hashes: Mapping[str, str | None] | None = None) -> list[ContractStatus]:
+                file_hashes: Mapping[str, str | None] | None = None,
+                mutants_rung: Status | None = Status.DISCHARGED) -> list[ContractStatus]:
     """Compute every contract's status, verifying each cited pack once; ``file_hashes`` (the
     test index's) spares re-hashing test files for result freshness."""
     book = EvidenceBook(root, checks_of(contracts))
     cache: dict[str, str | None] = dict(file_hashes or {})
-    return [compute(c, ledger, book, root, cache) for c in contracts]
+    return [compute(c, ledger, book, root, cache, mutants_rung) for c in contracts]

@@ -15,7 +15,7 @@ from pv.config import PvConfig
 from pv.ledger import DEFAULT_LEDGER, Ledger
 from pv.status import codes as _codes  # noqa: F401  (registers PV-STAT-*)
 from pv.status.collect import Collected, collect
-from pv.status.ladder import ContractStatus, compute_all
+from pv.status.ladder import ContractStatus, compute_all, falsify_rung
 
 
 @dataclass(slots=True)
@@ -47,7 +47,8 @@ def compute_project(paths: Sequence[str], config: PvConfig, ledger: str | None =
     collected = collect(default_paths(paths, config), config)
     lpath = ledger_path(config, ledger)
     book = Ledger.load(lpath)
-    statuses = compute_all(collected.contracts, book, config.root, collected.file_hashes)
+    statuses = compute_all(collected.contracts, book, config.root, collected.file_hashes,
+                           falsify_rung(config.extra.get("falsify_required")))
     return StatusRun(statuses, collected, book, lpath, config.root)
 
 

@@ -22,7 +22,7 @@ _STATE_STYLE = {"passed": "green", "discharged": "bold green", "failed": "red", 
 def _counts(cs: ContractStatus) -> list[str]:
     n = cs.counts()
     return [str(n["falsifiers"]), str(n["bound"]), str(n["pending"]), str(n["passed"]),
-            f'{n["discharged"]}/{n["live"]}']
+            f'{n["discharged"]}/{n["live"]}', f'{n["killed"]}/{n["mutants"]}']
 
 
 def _tests_cell(fs: Any) -> str:
@@ -36,6 +36,13 @@ def _packs_cell(fs: Any, sep: str) -> str:
     return packs or (_p(f"LIVE-PENDING: {fs.pending_reason}") if fs.pending else "")
 
 
+def _mutants_cell(fs: Any) -> str:
+    """killed/declared, then one line per mutant that is not killed."""
+    if not fs.mutants:
+        return "-"
+    return "\n".join([fs.falsifiable, *(f"{m.label}: {m.note}" for m in fs.mutants if not m.killed)])
+
+
 def render_text(statuses: list[ContractStatus], stream: TextIO, *, verbose: bool = False,
                 color: bool | None = None, ledger_note: str = "") -> None:
     from rich.console import Console
@@ -45,7 +52,8 @@ def render_text(statuses: list[ContractStatus], stream: TextIO, *, verbose: bool
     console = Console(file=stream, force_terminal=color, no_color=color is False, highlight=False,
                       width=None if stream.isatty() else 160)
     table = Table(title="Contract status (computed from recorded runs and evidence)", title_justify="left")
-    for col in ("Contract", "Declared", "Computed", "Falsifiers", "Bound", "Pending", "Passed", "Discharged"):
+    for col in ("Contract", "Declared", "Computed", "Falsifiers", "Bound", "Pending", "Passed", "Discharged",
+                "Falsifiable"):
         table.add_column(col, justify="right" if col in {"Falsifiers", "Bound", "Pending", "Passed"} else "left")
     for cs in statuses:
         declared = cs.facts.declared.name if cs.facts.declared is not None else "-"
@@ -60,12 +68,13 @@ def render_text(statuses: list[ContractStatus], stream: TextIO, *, verbose: bool
     for cs in statuses:
         if verbose:
             ft = Table(title=Text(_p(f"{cs.facts.contract_id}: falsifiers")), title_justify="left")
-            for col in ("Falsifier", "Ship-blocking", "State", "Tests (last recorded outcome)", "Evidence"):
+            for col in ("Falsifier", "Ship-blocking", "State", "Tests (last recorded outcome)", "Evidence",
+                        "Falsifiable"):
                 ft.add_column(col)
             for fs in cs.falsifiers:
                 ft.add_row(Text(_p(fs.id)), "yes" if fs.facts.ship_blocking else "no",
                            Text(fs.state, style=_STATE_STYLE.get(fs.state, "")), Text(_tests_cell(fs)),
-                           Text(_packs_cell(fs, "\n")))
+                           Text(_packs_cell(fs, "\n")), Text(_p(_mutants_cell(fs))))
             console.print(ft)
         why = cs.why_not_higher
         if why:
@@ -85,8 +94,8 @@ def _md(text: str) -> str:
 
 
 def render_markdown(statuses: list[ContractStatus], stream: TextIO, *, verbose: bool = False) -> None:
-    out = ["| Contract | Declared | Computed | Falsifiers | Bound | Pending | Passed | Discharged |",
-           "|---|---|---|---:|---:|---:|---:|---|"]
+    out = ["| Contract | Declared | Computed | Falsifiers | Bound | Pending | Passed | Discharged | Falsifiable |",
+           "|---|---|---|---:|---:|---:|---:|---|---|"]
     for cs in statuses:
         declared = cs.facts.declared.name if cs.facts.declared is not None else "-"
         if cs.overclaims:
@@ -96,11 +105,12 @@ def render_markdown(statuses: list[ContractStatus], stream: TextIO, *, verbose: 
     for cs in statuses:
         if verbose:
             out += ["", f"#### {_md(_p(cs.facts.contract_id))}", "",
-                    "| Falsifier | Ship-blocking | State | Tests | Evidence |", "|---|---|---|---|---|"]
+                    "| Falsifier | Ship-blocking | State | Tests | Evidence | Falsifiable |",
+                    "|---|---|---|---|---|---|"]
             for fs in cs.falsifiers:
                 packs = _packs_cell(fs, "<br>") if fs.packs else ""
                 out.append(f"| {_md(_p(fs.id))} | {'yes' if fs.facts.ship_blocking else 'no'} | {fs.state} | "
-                           f"{_md(_tests_cell(fs))} | {_md(packs)} |")
+                           f"{_md(_tests_cell(fs))} | {_md(packs)} | {_md(_p(_mutants_cell(fs)))} |")
         if cs.why_not_higher:
             out += ["", f"**{_md(_p(cs.facts.contract_id))}** ({cs.computed_name}) is not one rung higher because:"]
             out += [f"- {_md(_p(line))}" for line in cs.why_not_higher]

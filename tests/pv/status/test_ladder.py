@@ -112,7 +112,8 @@ def test_functional_when_every_ship_blocking_test_passed_fresh(root: Path) -> No
     st = status_of(c, root, ledger_with(root, test_one="passed", test_two="passed"))
     assert st.computed is Status.FUNCTIONAL
     assert not st.overclaims
-    assert st.counts() == {"falsifiers": 3, "bound": 2, "pending": 1, "passed": 2, "live": 0, "discharged": 0}
+    assert st.counts() == {"falsifiers": 3, "bound": 2, "pending": 1, "passed": 2, "live": 0, "discharged": 0,
+                           "mutants": 0, "killed": 0}
     assert st.why_not_higher == ["no falsifier cites live evidence (LIVE: evidence/<pack>); "
                                  "DISCHARGED needs a verified live run"]
 

@@ -26,7 +26,7 @@ def run(ctx: LintContext) -> GateOutcome:
     from pv.diagnostics import Diagnostic, Severity
     from pv.ledger import DEFAULT_LEDGER, Ledger, LedgerError
     from pv.status import codes
-    from pv.status.ladder import NEVER_RUN_NOTE, compute
+    from pv.status.ladder import MUTANT_NEVER_RUN_NOTE, NEVER_RUN_NOTE, compute, falsify_rung
     from pv.status.lint_inputs import book_for, facts_for
 
     ledger_path = ctx.root / DEFAULT_LEDGER
@@ -43,7 +43,7 @@ def run(ctx: LintContext) -> GateOutcome:
     diags: list[Diagnostic] = []
     unverified: list[str] = []
     for contract in declared:
-        st = compute(contract, ledger, book, ctx.root, cache)
+        st = compute(contract, ledger, book, ctx.root, cache, falsify_rung(ctx.config.extra.get("falsify_required")))
         if not st.overclaims:
             continue
         assert contract.declared is not None
@@ -51,6 +51,11 @@ def run(ctx: LintContext) -> GateOutcome:
         # The reasons the declared rung is missed: blockers of every rung up to it.
         reasons = [r for rung, items in st.blockers.items() if st.computed is None or rung > st.computed
                    if rung <= target for r in items]
+        if not ledger.mutants:  # pv falsify never ran here: unmeasured, like a missing ledger
+            reasons = [r for r in reasons if MUTANT_NEVER_RUN_NOTE not in r]
+            if not reasons:
+                unverified.append(contract.path.name)
+                continue
         if not ledger_present:
             reasons = [r for r in reasons if NEVER_RUN_NOTE not in r]
             if not reasons:
