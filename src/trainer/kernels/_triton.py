@@ -43,6 +43,17 @@ def num_warps_for(block: int) -> int:
     return 4
 
 
+def row_tile(n_rows: int, block_cols: int) -> int:
+    """Rows per program for a 2-D [rows, cols] tile.
+
+    GPU: enough rows that a tile holds ~4k elements (narrow rows would leave a
+    program idle), at most 64. Interpreter: as many rows as fit 64k elements,
+    because there every program instance is a Python-level pass over numpy.
+    """
+    budget = MAX_BLOCK if interpreting() else 4096
+    return max(1, min(next_power_of_2(max(1, n_rows)), budget // block_cols, 64 if not interpreting() else MAX_BLOCK))
+
+
 def reduction_programs(n_rows: int, device_index: int | None) -> int:
     """Programs for a row-parallel reduction (RMSNorm's weight gradient): few, each owning a row range.
 

@@ -34,7 +34,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from trainer.kernels._triton import CE_BLOCK_V, next_power_of_2, num_warps_for
+from trainer.kernels._triton import CE_BLOCK_V, next_power_of_2, num_warps_for, row_tile
 
 IGNORE_INDEX = -100
 REDUCTIONS = ("mean", "sum")
@@ -71,34 +71,37 @@ def _row_kernel() -> Any:
     import triton.language as tl
 
     @triton.jit
-    def ce_rows(L, T, LOSS, stride, n_cols, ignore_index, scale, BLOCK_V: tl.constexpr):
-        row = tl.program_id(0).to(tl.int64)
-        ptr = L + row * stride
-        target = tl.load(T + row)
-        if target == ignore_index:
-            for start in range(0, n_cols, BLOCK_V):
-                cols = start + tl.arange(0, BLOCK_V)
-                tl.store(ptr + cols, tl.zeros((BLOCK_V,), dtype=tl.float32), mask=cols < n_cols)
-            tl.store(LOSS + row, 0.0)
-            return
-        m = float("-inf")
-        s = 0.0
+    def ce_rows(L, T, LOSS, stride, n_rows, n_cols, ignore_index, scale, BLOCK_R: tl.constexpr,
+                BLOCK_V: tl.constexpr):
+        r1 = tl.program_id(0).to(tl.int64) * BLOCK_R + tl.arange(0, BLOCK_R)
+        rmask = r1 < n_rows
+        target = tl.load(T + r1, mask=rmask, other=ignore_index)
+        valid = target != ignore_index
+        rows = r1[:, None]
+        # pass 1: online logsumexp over vocab blocks, and the target's logit
+        m = tl.full((BLOCK_R,), float("-inf"), tl.float32)
+        s = tl.zeros((BLOCK_R,), dtype=tl.float32)
+        x_t = tl.zeros((BLOCK_R,), dtype=tl.float32)
         for start in range(0, n_cols, BLOCK_V):
-            cols = start + tl.arange(0, BLOCK_V)
-            x = tl.load(ptr + cols, mask=cols < n_cols, other=float("-inf")).to(tl.float32)
-            m_new = tl.maximum(m, tl.max(x, axis=0))
-            s = s * tl.exp(m - m_new) + tl.sum(tl.exp(x - m_new), axis=0)
+            cols = start + tl.arange(0, BLOCK_V)[None, :]
+            mask = rmask[:, None] & (cols < n_cols)
+            x = tl.load(L + rows * stride + cols, mask=mask, other=float("-inf")).to(tl.float32)
+            x = tl.where(rmask[:, None], x, 0.0)  # padding rows of the tile stay finite (no inf - inf)
+            m_new = tl.maximum(m, tl.max(x, axis=1))
+            s = s * tl.exp(m - m_new) + tl.sum(tl.exp(x - m_new[:, None]), axis=1)
+            x_t += tl.sum(tl.where(cols == target[:, None], x, 0.0), axis=1)
             m = m_new
         lse = m + tl.log(s)
-        x_t = tl.load(ptr + target).to(tl.float32)
+        coef = tl.where(valid, scale, 0.0)
+        # pass 2: overwrite the logits with dL/dlogits = coef * (softmax - onehot)
         for start in range(0, n_cols, BLOCK_V):
-            cols = start + tl.arange(0, BLOCK_V)
-            mask = cols < n_cols
-            x = tl.load(ptr + cols, mask=mask, other=0.0).to(tl.float32)
-            g = tl.exp(x - lse)
-            g = tl.where(cols == target, g - 1.0, g) * scale
-            tl.store(ptr + cols, g, mask=mask)
-        tl.store(LOSS + row, lse - x_t)
+            cols = start + tl.arange(0, BLOCK_V)[None, :]
+            mask = rmask[:, None] & (cols < n_cols)
+            x = tl.load(L + rows * stride + cols, mask=mask, other=0.0).to(tl.float32)
+            g = tl.exp(x - lse[:, None])
+            g = tl.where(cols == target[:, None], g - 1.0, g) * coef[:, None]
+            tl.store(L + rows * stride + cols, g, mask=mask)
+        tl.store(LOSS + r1, tl.where(valid, lse - x_t, 0.0), mask=rmask)
 
     return ce_rows
 
@@ -107,9 +110,11 @@ def _row_ce_triton(logits: torch.Tensor, targets: torch.Tensor, ignore_index: in
     rows, vocab = logits.shape
     loss = torch.empty(rows, dtype=torch.float32, device=logits.device)
     block = min(CE_BLOCK_V, next_power_of_2(vocab))
+    block_r = row_tile(rows, block)
     if rows:
-        _row_kernel()[(rows,)](logits, targets, loss, logits.stride(0), vocab, ignore_index, scale, BLOCK_V=block,
-                               num_warps=num_warps_for(block))
+        _row_kernel()[(-(-rows // block_r),)](logits, targets, loss, logits.stride(0), rows, vocab, ignore_index,
+                                              scale, BLOCK_R=block_r, BLOCK_V=block,
+                                              num_warps=num_warps_for(block * block_r))
     return loss
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from trainer.kernels._triton import num_warps_for, reduction_programs, row_block
+from trainer.kernels._triton import num_warps_for, reduction_programs, row_block, row_tile
 
 
 def rms_norm_reference(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
@@ -34,37 +34,40 @@ def _kernels() -> tuple[Any, Any]:
     import triton.language as tl
 
     @triton.jit
-    def fwd(X, W, Y, RSTD, stride, n_cols, eps, BLOCK: tl.constexpr):
-        row = tl.program_id(0).to(tl.int64)
-        cols = tl.arange(0, BLOCK)
-        mask = cols < n_cols
-        x = tl.load(X + row * stride + cols, mask=mask, other=0.0).to(tl.float32)
-        w = tl.load(W + cols, mask=mask, other=0.0).to(tl.float32)
-        rstd = tl.rsqrt(tl.sum(x * x, axis=0) / n_cols + eps)
-        x_hat = (x * rstd).to(X.dtype.element_ty).to(tl.float32)
-        tl.store(Y + row * stride + cols, (x_hat * w).to(Y.dtype.element_ty), mask=mask)
-        tl.store(RSTD + row, rstd)
+    def fwd(X, W, Y, RSTD, stride, n_rows, n_cols, eps, BLOCK_R: tl.constexpr, BLOCK: tl.constexpr):
+        rows = tl.program_id(0).to(tl.int64) * BLOCK_R + tl.arange(0, BLOCK_R)[:, None]
+        cols = tl.arange(0, BLOCK)[None, :]
+        mask = (rows < n_rows) & (cols < n_cols)
+        x = tl.load(X + rows * stride + cols, mask=mask, other=0.0).to(tl.float32)
+        w = tl.load(W + cols, mask=cols < n_cols, other=0.0).to(tl.float32)
+        rstd = tl.rsqrt(tl.sum(x * x, axis=1) / n_cols + eps)
+        x_hat = (x * rstd[:, None]).to(X.dtype.element_ty).to(tl.float32)
+        tl.store(Y + rows * stride + cols, (x_hat * w).to(Y.dtype.element_ty), mask=mask)
+        tl.store(RSTD + tl.arange(0, BLOCK_R) + tl.program_id(0).to(tl.int64) * BLOCK_R, rstd,
+                 mask=tl.arange(0, BLOCK_R) + tl.program_id(0).to(tl.int64) * BLOCK_R < n_rows)
 
     @triton.jit
-    def bwd(DY, X, W, RSTD, DX, DW, stride, n_rows, n_cols, rows_per_program, BLOCK: tl.constexpr):
+    def bwd(DY, X, W, RSTD, DX, DW, stride, n_rows, n_cols, tiles_per_program,
+            BLOCK_R: tl.constexpr, BLOCK: tl.constexpr):
         pid = tl.program_id(0)
-        cols = tl.arange(0, BLOCK)
-        mask = cols < n_cols
-        w = tl.load(W + cols, mask=mask, other=0.0).to(tl.float32)
+        cols = tl.arange(0, BLOCK)[None, :]
+        cmask = cols < n_cols
+        w = tl.load(W + cols, mask=cmask, other=0.0).to(tl.float32)
         dw = tl.zeros((BLOCK,), dtype=tl.float32)
-        start = pid * rows_per_program
-        end = tl.minimum(start + rows_per_program, n_rows)
-        for row in range(start, end):
-            off = row * stride + cols  # int32: the wrapper refuses > 2**31 elements
+        for tile in range(pid * tiles_per_program, (pid + 1) * tiles_per_program):
+            r1 = tile * BLOCK_R + tl.arange(0, BLOCK_R)
+            rows = r1[:, None].to(tl.int64)
+            mask = (rows < n_rows) & cmask
+            off = rows * stride + cols
             x = tl.load(X + off, mask=mask, other=0.0).to(tl.float32)
             dy = tl.load(DY + off, mask=mask, other=0.0).to(tl.float32)
-            rstd = tl.load(RSTD + row)
+            rstd = tl.load(RSTD + r1, mask=r1 < n_rows, other=0.0)[:, None]
             x_hat = x * rstd
             dxh = dy * w
-            dx = rstd * (dxh - x_hat * (tl.sum(dxh * x_hat, axis=0) / n_cols))
+            dx = rstd * (dxh - x_hat * (tl.sum(dxh * x_hat, axis=1)[:, None] / n_cols))
             tl.store(DX + off, dx.to(DX.dtype.element_ty), mask=mask)
-            dw += dy * x_hat
-        tl.store(DW + pid * n_cols + cols, dw, mask=mask)
+            dw += tl.sum(dy * x_hat, axis=0)
+        tl.store(DW + pid * n_cols + tl.arange(0, BLOCK), dw, mask=tl.arange(0, BLOCK) < n_cols)
 
     return fwd, bwd
 
@@ -82,9 +85,10 @@ class TritonRMSNorm(torch.autograd.Function):
         y = torch.empty((n_rows, n_cols), dtype=out_dtype, device=x.device)
         rstd = torch.empty(n_rows, dtype=torch.float32, device=x.device)
         block = row_block(n_cols)
+        block_r = row_tile(n_rows, block)
         if n_rows:
-            fwd[(n_rows,)](x2, weight, y, rstd, x2.stride(0), n_cols, eps, BLOCK=block,
-                           num_warps=num_warps_for(block))
+            fwd[(-(-n_rows // block_r),)](x2, weight, y, rstd, x2.stride(0), n_rows, n_cols, eps, BLOCK_R=block_r,
+                                          BLOCK=block, num_warps=num_warps_for(block * block_r))
         ctx.save_for_backward(x2, weight, rstd)
         ctx.shape = shape
         return y.view(shape)
@@ -94,17 +98,17 @@ class TritonRMSNorm(torch.autograd.Function):
         _, bwd = _kernels()
         x2, weight, rstd = ctx.saved_tensors
         n_rows, n_cols = x2.shape
-        if x2.numel() >= 2**31:
-            raise ValueError(f"RMSNorm backward kernel indexes in int32; {x2.numel()} elements exceed 2**31")
         dy2 = dy.reshape(n_rows, n_cols).contiguous()
         dx = torch.empty_like(x2)
-        programs = reduction_programs(n_rows, x2.device.index if x2.is_cuda else None)
-        rows_per_program = -(-n_rows // programs) if n_rows else 1
-        partial = torch.zeros((programs, n_cols), dtype=torch.float32, device=x2.device)
         block = row_block(n_cols)
+        block_r = row_tile(n_rows, block)
+        tiles = -(-n_rows // block_r) if n_rows else 0
+        programs = min(max(tiles, 1), reduction_programs(tiles, x2.device.index if x2.is_cuda else None))
+        tiles_per_program = -(-tiles // programs) if tiles else 0
+        partial = torch.zeros((programs, n_cols), dtype=torch.float32, device=x2.device)
         if n_rows:
-            bwd[(programs,)](dy2, x2, weight, rstd, dx, partial, x2.stride(0), n_rows, n_cols, rows_per_program,
-                             BLOCK=block, num_warps=num_warps_for(block))
+            bwd[(programs,)](dy2, x2, weight, rstd, dx, partial, x2.stride(0), n_rows, n_cols, tiles_per_program,
+                             BLOCK_R=block_r, BLOCK=block, num_warps=num_warps_for(block * block_r))
         return dx.view(ctx.shape), partial.sum(0).to(weight.dtype), None
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from trainer.kernels._triton import next_power_of_2, num_warps_for
+from trainer.kernels._triton import next_power_of_2, num_warps_for, row_tile
 
 
 def rope_reference(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
@@ -35,22 +35,22 @@ def _kernel() -> Any:
     import triton.language as tl
 
     @triton.jit
-    def rotate(X, Y, COS, SIN, seq_len, n_heads, head_dim, half, BACKWARD: tl.constexpr,
-               BLOCK_H: tl.constexpr, BLOCK_D: tl.constexpr):
-        row = tl.program_id(0).to(tl.int64)  # one (batch, position) row holding every head
-        pos = row % seq_len
-        h = tl.arange(0, BLOCK_H)[:, None]
+    def rotate(X, Y, COS, SIN, n_rows, seq_len, n_heads, head_dim, half, BACKWARD: tl.constexpr,
+               BLOCK_R: tl.constexpr, BLOCK_D: tl.constexpr):
+        # A tile of BLOCK_R (batch, position, head) rows; the position of row r is (r // heads) % seq.
+        r1 = tl.program_id(0).to(tl.int64) * BLOCK_R + tl.arange(0, BLOCK_R)
+        rows = r1[:, None]
+        pos = ((r1 // n_heads) % seq_len)[:, None]
         d = tl.arange(0, BLOCK_D)[None, :]
-        dmask = d < half
-        mask = (h < n_heads) & dmask
-        off = row * n_heads * head_dim + h * head_dim + d
+        mask = (rows < n_rows) & (d < half)
+        off = rows * head_dim + d
         x1 = tl.load(X + off, mask=mask, other=0.0).to(tl.float32)
         x2 = tl.load(X + off + half, mask=mask, other=0.0).to(tl.float32)
         t = pos * head_dim + d
-        c1 = tl.load(COS + t, mask=dmask, other=0.0)
-        c2 = tl.load(COS + t + half, mask=dmask, other=0.0)
-        s1 = tl.load(SIN + t, mask=dmask, other=0.0)
-        s2 = tl.load(SIN + t + half, mask=dmask, other=0.0)
+        c1 = tl.load(COS + t, mask=mask, other=0.0)
+        c2 = tl.load(COS + t + half, mask=mask, other=0.0)
+        s1 = tl.load(SIN + t, mask=mask, other=0.0)
+        s2 = tl.load(SIN + t + half, mask=mask, other=0.0)
         if BACKWARD:
             y1 = x1 * c1 + x2 * s2
             y2 = x2 * c2 - x1 * s1
@@ -69,10 +69,13 @@ def _launch(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, backward: boo
         raise ValueError(f"rotary head_dim must be even, got {d}")
     x = x.contiguous()
     y = torch.empty_like(x)
-    block_h, block_d = next_power_of_2(h), next_power_of_2(d // 2)
+    n_rows = b * t * h
+    block_d = next_power_of_2(d // 2)
+    block_r = row_tile(n_rows, block_d)
     if x.numel():
-        _kernel()[(b * t,)](x, y, cos, sin, t, h, d, d // 2, BACKWARD=backward, BLOCK_H=block_h, BLOCK_D=block_d,
-                            num_warps=num_warps_for(block_h * block_d))
+        _kernel()[(-(-n_rows // block_r),)](x, y, cos, sin, n_rows, t, h, d, d // 2, BACKWARD=backward,
+                                            BLOCK_R=block_r, BLOCK_D=block_d,
+                                            num_warps=num_warps_for(block_r * block_d))
     return y
 
 
