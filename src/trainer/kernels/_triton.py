@@ -10,6 +10,7 @@ interpreter, whose cost grows with the number of program instances.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 MAX_BLOCK = 1 << 16  # elements per row block (Triton's per-tensor limit is 2**20; 64k keeps registers sane)
 CE_BLOCK_V = 1 << 15  # vocab block of the cross-entropy row kernel (online logsumexp over the rest)
@@ -18,6 +19,27 @@ CE_BLOCK_V = 1 << 15  # vocab block of the cross-entropy row kernel (online logs
 def interpreting() -> bool:
     """True when Triton runs kernels in its CPU interpreter (``TRITON_INTERPRET=1``)."""
     return os.environ.get("TRITON_INTERPRET", "0").strip().lower() in ("1", "true", "on", "yes")
+
+
+def import_triton() -> tuple[Any, Any]:
+    """``(triton, triton.language)``, refusing an interpreter switch that changed since triton was imported.
+
+    Triton decorates its own ``tl`` helpers (``tl.sigmoid``, ``tl.max``, ...)
+    when it is first imported, and torch imports triton early (building an
+    optimizer imports ``torch._dynamo``). So ``TRITON_INTERPRET`` must be set
+    before the process starts; a kernel decorated under another setting would
+    fail deep inside a step with an obscure error, hence this clear one.
+    """
+    import triton
+    import triton.language as tl
+
+    imported_interpreted = type(tl.sigmoid).__name__ == "InterpretedFunction"
+    if imported_interpreted != interpreting():
+        raise RuntimeError(
+            f"TRITON_INTERPRET is {int(interpreting())} now but was {int(imported_interpreted)} when triton was "
+            "imported; set it in the environment before the process starts"
+        )
+    return triton, tl
 
 
 def next_power_of_2(n: int) -> int:

@@ -63,11 +63,11 @@ def resolve_kernels(flag: str, device: str | torch.device) -> KernelSet:
         flag = "triton" if device_type == "cuda" else "torch"
     if flag == "torch":
         return TORCH
-    try:
-        import triton  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("triton") is None:  # not imported here: the interpreter switch is read at import
         raise PreflightError("GATE-KERNELS-001", "--kernels triton requested but the triton package is not installed",
-                             fix="install triton (it ships with torch's CUDA wheels) or pass --kernels torch") from None
+                             fix="install triton (it ships with torch's CUDA wheels) or pass --kernels torch")
     if device_type != "cuda" and not interpreting():
         raise PreflightError(
             "GATE-KERNELS-001",

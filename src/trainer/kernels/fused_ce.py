@@ -34,7 +34,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from trainer.kernels._triton import CE_BLOCK_V, next_power_of_2, num_warps_for, row_tile
+from trainer.kernels._triton import CE_BLOCK_V, import_triton, next_power_of_2, num_warps_for, row_tile
 
 IGNORE_INDEX = -100
 REDUCTIONS = ("mean", "sum")
@@ -67,8 +67,7 @@ def _row_ce_torch(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int
 
 @functools.cache
 def _row_kernel() -> Any:
-    import triton
-    import triton.language as tl
+    triton, tl = import_triton()
 
     @triton.jit
     def ce_rows(L, T, LOSS, stride, n_rows, n_cols, ignore_index, scale, BLOCK_R: tl.constexpr,

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from trainer.kernels._triton import num_warps_for, reduction_programs, row_block, row_tile
+from trainer.kernels._triton import import_triton, num_warps_for, reduction_programs, row_block, row_tile
 
 
 def rms_norm_reference(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
@@ -30,8 +30,7 @@ def rms_norm_reference(x: torch.Tensor, weight: torch.Tensor, eps: float) -> tor
 @functools.cache
 def _kernels() -> tuple[Any, Any]:
     """Decorate on first use so TRITON_INTERPRET is read then, not at import."""
-    import triton
-    import triton.language as tl
+    triton, tl = import_triton()
 
     @triton.jit
     def fwd(X, W, Y, RSTD, stride, n_rows, n_cols, eps, BLOCK_R: tl.constexpr, BLOCK: tl.constexpr):

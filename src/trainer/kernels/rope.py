@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from trainer.kernels._triton import next_power_of_2, num_warps_for, row_tile
+from trainer.kernels._triton import import_triton, next_power_of_2, num_warps_for, row_tile
 
 
 def rope_reference(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
@@ -31,8 +31,7 @@ def rope_reference(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> tor
 
 @functools.cache
 def _kernel() -> Any:
-    import triton
-    import triton.language as tl
+    triton, tl = import_triton()
 
     @triton.jit
     def rotate(X, Y, COS, SIN, n_rows, seq_len, n_heads, head_dim, half, BACKWARD: tl.constexpr,

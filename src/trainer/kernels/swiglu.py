@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from trainer.kernels._triton import interpreting
+from trainer.kernels._triton import import_triton, interpreting
 
 BLOCK_GPU = 1024
 BLOCK_INTERPRETER = 1 << 14  # the interpreter vectorises a block in numpy: fewer, larger programs
@@ -27,8 +27,7 @@ def swiglu_reference(gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
 
 @functools.cache
 def _kernels() -> tuple[Any, Any]:
-    import triton
-    import triton.language as tl
+    triton, tl = import_triton()
 
     @triton.jit
     def fwd(G, U, Y, n, BLOCK: tl.constexpr):
