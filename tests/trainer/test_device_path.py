@@ -28,7 +28,7 @@ def data(tmp_path: Path) -> tuple[Path, Path]:
     return make_data(tmp_path / "data")
 
 
-@pytest.mark.falsifies("GATE-GPUTRAIN-001", "FALSIFY-APR-PRETRAIN-INIT-CUDA-001")
+@pytest.mark.falsifies("GATE-GPUTRAIN-001", "FALSIFY-APR-PRETRAIN-INIT-CUDA-002")
 def test_cuda_and_cpu_runs_call_the_same_builder_with_the_same_init(tmp_path: Path, data: tuple[Path, Path],
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     import trainer.train.builder as builder
@@ -61,7 +61,7 @@ def test_cuda_and_cpu_runs_call_the_same_builder_with_the_same_init(tmp_path: Pa
     assert inspect_init(ckpt).config == cuda_call["config"]
 
 
-@pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-INIT-CUDA-001")
+@pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-INIT-CUDA-002")
 def test_builder_loads_init_on_the_cpu_before_moving_to_any_device(tmp_path: Path, data: tuple[Path, Path],
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """The load happens before ``.to(device)``: on a non-CPU device ("meta" here) the same tensors were loaded."""
