@@ -36,12 +36,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from trainer.config import ModelConfig
+from trainer.kernels.dispatch import TORCH, KernelSet
 
 INIT_STD = 0.02
 
 
 class RMSNorm(nn.Module):
-    """x / rms(x) * weight, computed in fp32 as Hugging Face does."""
+    """x / rms(x) * weight, computed in fp32 as Hugging Face does (``kernels.rms_norm``)."""
+
+    kernels: KernelSet = TORCH
 
     def __init__(self, dim: int, eps: float) -> None:
         super().__init__()
@@ -49,16 +52,17 @@ class RMSNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        dtype = x.dtype
-        x = x.float()
-        x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
-        return self.weight * x.to(dtype)
+        return self.kernels.rms_norm(x, self.weight, self.eps)
 
 
 def rope_cos_sin(
-    config: ModelConfig, seq_len: int, device: torch.device, dtype: torch.dtype, start: int = 0
+    config: ModelConfig, seq_len: int, device: torch.device, start: int = 0
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """cos/sin tables [T, head_dim] for positions start..start+seq_len-1 (HF's formula, fp32)."""
+    """fp32 cos/sin tables [T, head_dim] for positions start..start+seq_len-1 (HF's formula).
+
+    They stay fp32 under bf16 autocast: position angles rounded to bf16 lose
+    the low bits that distinguish neighbouring positions at long contexts.
+    """
     dim = config.head_dim
     inv_freq = 1.0 / (
         config.rope_theta ** (torch.arange(0, dim, 2, dtype=torch.int64, device=device).float() / dim)
@@ -66,17 +70,12 @@ def rope_cos_sin(
     positions = torch.arange(start, start + seq_len, device=device, dtype=torch.float32)
     freqs = torch.outer(positions, inv_freq)
     emb = torch.cat((freqs, freqs), dim=-1)
-    return emb.cos().to(dtype), emb.sin().to(dtype)
-
-
-def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """Rotate x [B, H, T, D] by position: x*cos + rotate_half(x)*sin."""
-    half = x.shape[-1] // 2
-    rotated = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
-    return x * cos + rotated * sin
+    return emb.cos(), emb.sin()
 
 
 class Attention(nn.Module):
+    kernels: KernelSet = TORCH
+
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.num_heads = config.num_heads
@@ -90,10 +89,11 @@ class Attention(nn.Module):
 
     def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
         b, t, _ = x.shape
-        q = self.q_proj(x).view(b, t, self.num_heads, self.head_dim).transpose(1, 2)
-        k = self.k_proj(x).view(b, t, self.num_kv_heads, self.head_dim).transpose(1, 2)
+        q = self.q_proj(x).view(b, t, self.num_heads, self.head_dim)
+        k = self.k_proj(x).view(b, t, self.num_kv_heads, self.head_dim)
         v = self.v_proj(x).view(b, t, self.num_kv_heads, self.head_dim).transpose(1, 2)
-        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        q = self.kernels.rope(q, cos, sin).transpose(1, 2)  # rotated in [B, T, H, D], attended in [B, H, T, D]
+        k = self.kernels.rope(k, cos, sin).transpose(1, 2)
         y = F.scaled_dot_product_attention(
             q, k, v, is_causal=True, enable_gqa=self.num_kv_heads != self.num_heads
         )
@@ -101,7 +101,9 @@ class Attention(nn.Module):
 
 
 class MLP(nn.Module):
-    """SwiGLU: down(silu(gate(x)) * up(x))."""
+    """SwiGLU: down(silu(gate(x)) * up(x)) (``kernels.swiglu`` fuses the gate)."""
+
+    kernels: KernelSet = TORCH
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -110,7 +112,7 @@ class MLP(nn.Module):
         self.down_proj = nn.Linear(config.intermediate_size, config.hidden_size, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+        return self.down_proj(self.kernels.swiglu(self.gate_proj(x), self.up_proj(x)))
 
 
 class DecoderLayer(nn.Module):
@@ -137,9 +139,16 @@ class DecoderStack(nn.Module):
 
 
 class LlamaForCausalLM(nn.Module):
-    """Decoder-only LM: ``forward(input_ids[B, T]) -> logits[B, T, vocab]`` (causal)."""
+    """Decoder-only LM: ``forward(input_ids[B, T]) -> logits[B, T, vocab]`` (causal).
 
-    def __init__(self, config: ModelConfig) -> None:
+    ``forward(input_ids, targets=...)`` returns the summed next-token CE through
+    the fused head instead (no logits); ``use_kernels`` switches every layer to
+    another KernelSet (torch reference or Triton), weights untouched.
+    """
+
+    kernels: KernelSet = TORCH
+
+    def __init__(self, config: ModelConfig, kernels: KernelSet | None = None) -> None:
         super().__init__()
         self.config = config
         self.model = DecoderStack(config)
@@ -147,6 +156,15 @@ class LlamaForCausalLM(nn.Module):
         if not config.tie_word_embeddings:
             self.lm_head = nn.Linear(config.hidden_size, config.vocab_size, bias=False)
         self.reset_parameters()
+        if kernels is not None:
+            self.use_kernels(kernels)
+
+    def use_kernels(self, kernels: KernelSet) -> LlamaForCausalLM:
+        """Route RMSNorm, RoPE, SwiGLU and the fused loss of every layer through ``kernels``."""
+        for module in self.modules():
+            if hasattr(module, "kernels"):
+                module.kernels = kernels
+        return self
 
     @torch.no_grad()
     def reset_parameters(self) -> None:
@@ -172,7 +190,7 @@ class LlamaForCausalLM(nn.Module):
                 f"sequence length {t} exceeds max_position_embeddings {self.config.max_position_embeddings}"
             )
         x = self.model.embed_tokens(input_ids)
-        cos, sin = rope_cos_sin(self.config, t, x.device, x.dtype)
+        cos, sin = rope_cos_sin(self.config, t, x.device)
         for layer in self.model.layers:
             x = layer(x, cos, sin)
         return self.model.norm(x)
@@ -182,8 +200,11 @@ class LlamaForCausalLM(nn.Module):
         """The head's [vocab, hidden] matrix: the embedding when tied."""
         return self.model.embed_tokens.weight if self.lm_head is None else self.lm_head.weight
 
-    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        return F.linear(self.hidden_states(input_ids), self.output_weight)
+    def forward(self, input_ids: torch.Tensor, targets: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits, or with ``targets`` the summed CE through ``kernels.loss_sum`` (fused, no logits)."""
+        if targets is None:
+            return F.linear(self.hidden_states(input_ids), self.output_weight)
+        return self.kernels.loss_sum(self.hidden_states(input_ids), self.output_weight, targets)
 
 
 def count_parameters(config: ModelConfig, *, include_tied_head: bool = False) -> int:

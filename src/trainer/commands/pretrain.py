@@ -54,6 +54,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     loop.add_argument("--min-epochs", type=int, default=3, help="no early stop/convergence before (default 3)")
     loop.add_argument("--device", type=validate_device_flag, default="auto",
                       help="auto | cpu | cuda | cuda:N (explicit cuda without CUDA is an error)")
+    compute = parser.add_argument_group("compute")
+    compute.add_argument("--kernels", choices=("auto", "torch", "triton"), default="auto",
+                         help="auto = Triton on CUDA, torch on CPU; triton on CPU needs TRITON_INTERPRET=1")
+    compute.add_argument("--precision", choices=("fp32", "bf16"), default=None,
+                         help="forward precision: bf16 autocast with fp32 master weights (default on CUDA) "
+                         "or fp32 (default on CPU)")
+    compute.add_argument("--compile", action="store_true", help="torch.compile the model (CUDA)")
     run = parser.add_argument_group("run")
     run.add_argument("--resume", action="store_true", help="continue the interrupted run in --run-dir exactly")
     run.add_argument("--synthetic", action="store_true", default=False,
@@ -76,11 +83,11 @@ def options_from_args(args: argparse.Namespace) -> TrainOptions:
         val_shard=args.val_shard, val_batches=args.val_batches, grad_accum=args.grad_accum,
         patience=args.patience, min_epochs=args.min_epochs, allow_shard_cycle=args.allow_shard_cycle,
         resume=args.resume, synthetic=bool(args.synthetic), init=args.init, json=args.json,
-        progress=not args.no_progress,
+        progress=not args.no_progress, kernels=args.kernels, precision=args.precision, compile=args.compile,
     )
 
 
-def header_lines(opts: TrainOptions, device_note: str, model_desc: str) -> list[str]:
+def header_lines(opts: TrainOptions, device_note: str, model_desc: str, compute_note: str | None = None) -> list[str]:
     """The run header; says REAL COMPUTE or SYNTHETIC on its first line (GATE-TRAIN-010)."""
     kind = "SYNTHETIC (scripted losses, no compute, no checkpoint)" if opts.synthetic else "REAL COMPUTE"
     return [
@@ -99,6 +106,7 @@ def header_lines(opts: TrainOptions, device_note: str, model_desc: str) -> list[
         f"Seed:             {opts.seed}",
         f"Target val_loss:  {opts.target_val_loss:.2f}",
         f"Device:           {device_note}",
+        f"Compute:          {compute_note or 'n/a'}",
         f"Resume:           {'yes' if opts.resume else 'no'}",
     ]
 
@@ -136,17 +144,19 @@ def run(args: argparse.Namespace) -> int:
     if opts.synthetic:
         from trainer.train.synthetic import run_synthetic
 
-        print("\n".join(header_lines(opts, "none (synthetic)", opts.model)), file=out)
+        print("\n".join(header_lines(opts, "none (synthetic)", opts.model, "none (synthetic)")), file=out)
         result = run_synthetic(opts)
     else:
+        from trainer.train.builder import resolve_compute
         from trainer.train.loop import run_training
         from trainer.train.preflight import run_preflight
 
         report = run_preflight(opts)
+        compute = resolve_compute(opts.kernels, opts.precision, opts.compile, report.device.name)  # GATE-KERNELS-001
         cfg = report.model_config
         model_desc = (f"{cfg.name} ({cfg.family}, V={cfg.vocab_size}, hidden {cfg.hidden_size}, "
                       f"{cfg.num_layers} layers)")
-        print("\n".join(header_lines(opts, report.device.note, model_desc)), file=out)
+        print("\n".join(header_lines(opts, report.device.note, model_desc, compute.describe())), file=out)
         for warning in report.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         out.flush()

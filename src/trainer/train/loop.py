@@ -45,6 +45,16 @@ def cross_entropy_sum(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tens
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1), reduction="sum")
 
 
+def batch_loss_sum(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Summed CE of one batch: through the fused head when the model's kernels say so, else logits + CE."""
+    from trainer.train.builder import unwrap
+
+    core = unwrap(model)
+    if core.kernels.fused_ce(int(y.numel()), core.config.vocab_size):
+        return model(x, targets=y)
+    return cross_entropy_sum(model(x), y)
+
+
 def train_step(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -53,6 +63,7 @@ def train_step(
     step: int,
     lr: float,
     grad_clip: float = GRAD_CLIP,
+    precision: str = "fp32",
 ) -> tuple[float, float]:
     """One optimizer step over ``micro_batches`` (gradient accumulation); returns (loss, grad_norm).
 
@@ -60,8 +71,11 @@ def train_step(
     micro-batches, so accumulating 2 x 4 sequences gives the gradient of one
     batch of 8. ``grad_norm`` is the real global L2 norm before clipping.
     GATE-TRAIN-007 runs before ``optimizer.step()``: a NaN/Inf never reaches the weights.
+    ``precision`` "bf16" autocasts the forward and loss only (fp32 master weights and AdamW state).
     """
     import torch
+
+    from trainer.model import autocast
 
     for group in optimizer.param_groups:
         group["lr"] = lr
@@ -69,7 +83,8 @@ def train_step(
     n_tokens = sum(int(y.numel()) for _, y in micro_batches)
     total = torch.zeros((), dtype=torch.float32, device=micro_batches[0][0].device)
     for x, y in micro_batches:
-        loss_sum = cross_entropy_sum(model(x), y)
+        with autocast(x.device, precision):
+            loss_sum = batch_loss_sum(model, x, y)
         (loss_sum / n_tokens).backward()
         total += loss_sum.detach()
     params = [p for p in model.parameters() if p.grad is not None]
@@ -81,7 +96,10 @@ def train_step(
 
 
 def evaluate(model: torch.nn.Module, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> float:
-    """Mean CE over every token of the fixed held-out batches (the same batches each call)."""
+    """Mean CE over every token of the fixed held-out batches (the same batches each call).
+
+    The caller's autocast context (``--precision``) applies.
+    """
     import torch
 
     was_training = model.training
@@ -90,7 +108,7 @@ def evaluate(model: torch.nn.Module, batches: list[tuple[torch.Tensor, torch.Ten
     count = 0
     with torch.no_grad():
         for x, y in batches:
-            total += float(cross_entropy_sum(model(x), y))
+            total += float(batch_loss_sum(model, x, y))
             count += int(y.numel())
     model.train(was_training)
     return total / count if count else math.nan
@@ -157,7 +175,8 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
     """
     import torch
 
-    from trainer.model import LlamaForCausalLM, make_optimizer
+    from trainer.model import autocast, make_optimizer
+    from trainer.train.builder import build_training_model, maybe_compile, resolve_compute
 
     opts = report.options
     config = report.model_config
@@ -167,16 +186,13 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
     run_dir.mkdir(parents=True, exist_ok=True)
     device = torch.device(report.device.name)
 
-    torch.manual_seed(opts.seed)
-    model = LlamaForCausalLM(config)
-    population: str | None = None
-    if report.init_spec is not None and not opts.resume:  # a resume loads its own checkpoint instead
-        from trainer.checkpoint.init import load_init_weights
-
-        population = load_init_weights(report.init_spec, model).summary()
+    compute = resolve_compute(opts.kernels, opts.precision, opts.compile, report.device.name)
+    init_spec = report.init_spec if not opts.resume else None  # a resume loads its own checkpoint instead
+    model, population = build_training_model(config, seed=opts.seed, device=device, kernels=compute.kernels,
+                                             init_spec=init_spec)
+    if population is not None:
         sys.stderr.write(f"init: {population}\n")
-    model.to(device)
-    model.train()
+    step_model = maybe_compile(model, compute.compile)
     optimizer = make_optimizer(model, opts.lr, WEIGHT_DECAY, betas=ADAM_BETAS, eps=ADAM_EPS)
     metrics = MetricsLog(run_dir / "train.jsonl")
     patience = gates.Patience(opts.patience, opts.min_epochs)
@@ -187,6 +203,7 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
         status="FINISHED", detail="", target_val_loss=opts.target_val_loss, synthetic=False, init=init_str,
         mode=opts.mode, device=report.device.name, model=config.to_dict(), vocab_size=config.vocab_size,
         ln_vocab=math.log(config.vocab_size), seed=opts.seed, run_dir=str(run_dir), init_population=population,
+        kernels=compute.kernels.name, precision=compute.precision, compiled=compute.compile,
     )
     state = LoopState()
     progress: _Progress | None = None
@@ -209,7 +226,8 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
             result.resumed_from_epoch = state.epochs_completed
             result.init_population = recorded_init_population(run_dir)  # the --init load happened before
         else:
-            val0 = evaluate(model, val_batches)
+            with autocast(device, compute.precision):
+                val0 = evaluate(step_model, val_batches)
             if not math.isfinite(val0):
                 raise RunAborted("GATE-TRAIN-007", f"NaN/Inf guard fired: NUMERICAL_INSTABILITY at step 0: "
                                  f"val_loss={val0} before any update",
@@ -241,7 +259,8 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
                 micro = [(x.to(device, non_blocking=True), y.to(device, non_blocking=True)) for x, y in micro]
                 lr = lr_at(step, lr_max=opts.lr, lr_min=opts.lr_min, warmup_steps=opts.warmup_steps,
                             total_steps=opts.num_steps)
-                loss, grad_norm = train_step(model, optimizer, micro, step=step, lr=lr)
+                loss, grad_norm = train_step(step_model, optimizer, micro, step=step, lr=lr,
+                                             precision=compute.precision)
                 dt = max(time.perf_counter() - t0, 1e-9)
                 tps = tokens_per_step / dt
                 util = device_utilisation(report.device.name)
@@ -258,7 +277,8 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
                 progress.update(f"loss {loss:.4f} lr {lr:.2e} {tps:,.0f} tok/s")
                 if step_hook is not None:
                     step_hook(state.step)
-            val = evaluate(model, val_batches)
+            with autocast(device, compute.precision):
+                val = evaluate(step_model, val_batches)
             gates.check_finite_val(epoch, val)
             state.val_loss_history.append(val)
             gates.check_non_divergence(epoch, state.val_loss_history, regime=regime, vocab_size=config.vocab_size)

@@ -82,6 +82,9 @@ class TrainOptions:
     init: Path | None = None
     json: bool = False
     progress: bool = True
+    kernels: str = "auto"  # auto | torch | triton (trainer.kernels.dispatch)
+    precision: str | None = None  # fp32 | bf16; None = the device's default (trainer.train.builder)
+    compile: bool = False
 
     @property
     def lr_min(self) -> float:

@@ -49,6 +49,9 @@ class RunResult:
     shard_cycles: int = 0
     checkpoints: list[str] = field(default_factory=list)
     run_dir: str | None = None
+    kernels: str | None = None  # "torch" or "triton": which kernel set ran (--kernels, resolved)
+    precision: str | None = None  # "fp32" or "bf16" autocast
+    compiled: bool = False  # --compile
 
     @property
     def ok(self) -> bool:
