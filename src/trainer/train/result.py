@@ -49,6 +49,8 @@ class RunResult:
     shard_cycles: int = 0
     checkpoints: list[str] = field(default_factory=list)
     run_dir: str | None = None
+    # world_size, shard, backend, per_rank_batch, grad_accum, global_batch (= the product), val_loss_by_rank
+    distributed: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
