@@ -206,6 +206,9 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
     init_str = str(opts.init) if opts.init is not None else None
     val_share, val_pad = distributed.val_share(reader.val_batches())
     val_batches = [(x.to(device), y.to(device)) for x, y in val_share]
+
+    def _eval() -> float:  # the padding keyword only when a rank needs it (single process: the plain call)
+        return evaluate(model, val_batches, pad=val_pad) if val_pad else evaluate(model, val_batches)
     result = RunResult(
         status="FINISHED", detail="", target_val_loss=opts.target_val_loss, synthetic=False, init=init_str,
         mode=opts.mode, device=report.device.name, model=config.to_dict(), vocab_size=config.vocab_size,
@@ -241,7 +244,7 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
             result.resumed_from_epoch = state.epochs_completed
             result.init_population = recorded_init_population(run_dir)  # the --init load happened before
         else:
-            val0 = evaluate(model, val_batches, pad=val_pad)
+            val0 = _eval()
             if not math.isfinite(val0):
                 raise RunAborted("GATE-TRAIN-007", f"NaN/Inf guard fired: NUMERICAL_INSTABILITY at step 0: "
                                  f"val_loss={val0} before any update",
@@ -292,7 +295,7 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
                 progress.update(f"loss {loss:.4f} lr {lr:.2e} {tps:,.0f} tok/s")
                 if step_hook is not None:
                     step_hook(state.step)
-            val = evaluate(model, val_batches, pad=val_pad)
+            val = _eval()
             dist_info["val_loss_by_rank"] = distributed.gather_floats(val)
             gates.check_finite_val(epoch, val)
             state.val_loss_history.append(val)
