@@ -27,7 +27,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from trainer.errors import AprError, PreflightError, RunAborted
 
@@ -175,8 +175,8 @@ def preflight_outcome(exc: BaseException | None) -> tuple[int, str, str] | None:
 def agree_preflight(outcome: tuple[int, str, str] | None) -> None:
     """The first collective: every rank shares its preflight outcome; any refusal stops every rank.
 
-    The refusing rank re-raises its own error prefixed with its rank; the others raise
-    GATE-DIST-PREFLIGHT quoting it, with the same exit code (3 for a preflight gate).
+    The refusing rank prints its own error prefixed with its rank; the others print
+    GATE-DIST-PREFLIGHT quoting it; all exit with that rank's code (3 for a preflight gate).
     """
     dist = _dist()
     if dist is None:
@@ -190,9 +190,34 @@ def agree_preflight(outcome: tuple[int, str, str] | None) -> None:
     rank, (code, gate, message) = next(((r, o) for r, o in failed if r == me), failed[0])
     ranks = ", ".join(str(r) for r, _ in failed)
     if rank == me:
-        raise AprError(gate, f"rank {me}: {message.removeprefix(gate + ': ')}", exit_code=code)
-    raise AprError("GATE-DIST-PREFLIGHT", f"rank {me} stops: preflight refused on rank(s) {ranks}; "
-                   f"rank {rank} said: {message}", exit_code=code)
+        line = f"{gate}: rank {me}: {message.removeprefix(gate + ': ')}"
+    else:
+        line = f"GATE-DIST-PREFLIGHT: rank {me} stops: preflight refused on rank(s) {ranks}; rank {rank} said: {message}"
+    _stop(dist, line, code)
+
+
+def _stop(dist: Any, line: str, code: int) -> NoReturn:
+    """Print the refusal and exit ``code`` on every rank, even when the launcher SIGTERMs a rank.
+
+    Whichever rank exits first, torchrun's agent SIGTERMs the rest. So each rank first
+    makes SIGTERM exit ``code``, prints, and waits at a barrier until every rank has done
+    so: no rank is then recorded as killed instead of as the refusal it already decided.
+    """
+    import signal
+    import sys
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: os._exit(code))
+    sys.stderr.write(f"apr: error: {line}\n")
+    sys.stderr.flush()
+    with contextlib.suppress(Exception):
+        dist.barrier()
+    teardown()
+    sys.stdout.flush()
+    # Not SystemExit: interpreter finalization restores the default SIGTERM action, and the agent's
+    # SIGTERM would then record this rank as killed. Nothing is left to clean up here.
+    os._exit(code)
 
 
 # -- reductions -----------------------------------------------------------------------------------------

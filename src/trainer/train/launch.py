@@ -38,10 +38,10 @@ def strip_nproc(argv: Sequence[str]) -> list[str]:
 def launch(nproc: int, argv: Sequence[str]) -> int:
     """Run ``python -m trainer <argv>`` on ``nproc`` local ranks; the workers' exit status, summarised.
 
-    Exit codes: 0 when every rank succeeded; the failing ranks' common code when all of
-    them exited with the same one (3 for a preflight refusal on any rank: every rank
-    stops with 3); otherwise 4 (a rank died: killed, crashed), with a line naming the
-    rank that failed first.
+    Exit codes: 0 when every rank succeeded; the exit code of the rank that failed first
+    when it exited on its own (3 for a preflight refusal on any rank: every rank stops
+    with 3; 4 for a gate); 4 when it died from a signal (SIGKILL, a crash), with a line
+    naming that rank.
     """
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
@@ -56,11 +56,10 @@ def launch(nproc: int, argv: Sequence[str]) -> int:
         elastic_launch(config, sys.executable)(*args)
     except ChildFailedError as exc:
         first_rank, first = exc.get_first_failure()
-        codes = sorted({f.exitcode for f in exc.failures.values()})
         statuses = ", ".join(f"rank {r}: {_status(f.exitcode)}" for r, f in sorted(exc.failures.items()))
-        if len(codes) == 1 and codes[0] > 0:
-            sys.stderr.write(f"apr: {nproc}-rank run stopped ({statuses})\n")
-            return codes[0]
+        if first.exitcode > 0:  # the rank that failed first said why (its own line above) and chose the code
+            sys.stderr.write(f"apr: {nproc}-rank run stopped: rank {first_rank} failed first ({statuses})\n")
+            return first.exitcode
         sys.stderr.write(
             f"apr: error: GATE-DIST-RANK: rank {first_rank} (pid {first.pid}) failed first with "
             f"{_status(first.exitcode)}; the launcher stopped the other rank(s) ({statuses}) "
