@@ -107,11 +107,13 @@ def _assert_equivalent(single: Path, multi: Path) -> None:
     assert len(by_rank) == 2 and by_rank[0] == by_rank[1] == rb["final_val_loss"]  # identical on every rank
 
 
+@pytest.mark.falsifies("INV-DIST-001", "INV-DIST-004")
 def test_ddp_two_ranks_match_one_process_with_the_same_global_batch(single: Path, ddp: Path) -> None:
     _assert_equivalent(single, ddp)
     assert _result(ddp)["distributed"]["shard"] == "ddp"
 
 
+@pytest.mark.falsifies("INV-DIST-002", "INV-DIST-004", "GATE-DIST-WRITER")
 def test_fsdp2_two_ranks_match_one_process_with_the_same_global_batch(
         data: tuple[Path, Path, Path], single: Path) -> None:
     root, ds, tok = data
@@ -131,6 +133,7 @@ def test_fsdp2_two_ranks_match_one_process_with_the_same_global_batch(
     assert max(float((oa[k].double() - ob[k].double()).abs().max()) for k in moments) <= TOL
 
 
+@pytest.mark.falsifies("GATE-DIST-WRITER")
 def test_one_checkpoint_per_epoch_by_rank0_loads_in_one_process_with_the_same_logits(
         single: Path, ddp: Path) -> None:
     names = sorted(p.name for p in (ddp / "ckpt").iterdir())
@@ -147,6 +150,7 @@ def test_one_checkpoint_per_epoch_by_rank0_loads_in_one_process_with_the_same_lo
     assert float((multi - ref).abs().max()) <= 1e-4  # logits: weights within 1e-5 through 4 layers
 
 
+@pytest.mark.falsifies("GATE-DIST-WORLD")
 def test_resume_with_a_different_world_size_is_refused_naming_both(
         data: tuple[Path, Path, Path], ddp: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root, ds, tok = data
@@ -158,6 +162,7 @@ def test_resume_with_a_different_world_size_is_refused_naming_both(
     assert "--nproc 2" in err
 
 
+@pytest.mark.falsifies("GATE-DIST-RANK", "GATE-DIST-WORLD")
 def test_a_rank_killed_mid_run_stops_the_job_naming_it_and_the_run_resumes_exactly(
         data: tuple[Path, Path, Path], ddp: Path) -> None:
     root, ds, tok = data
@@ -181,6 +186,7 @@ def test_a_rank_killed_mid_run_stops_the_job_naming_it_and_the_run_resumes_exact
     assert _max_weight_diff(run_dir / "ckpt" / "epoch-003.apr", ddp / "ckpt" / "epoch-003.apr") == 0.0
 
 
+@pytest.mark.falsifies("GATE-DIST-PREFLIGHT")
 def test_a_preflight_refusal_on_rank_1_only_stops_both_ranks_with_exit_3(data: tuple[Path, Path, Path]) -> None:
     root, ds, tok = data
     run_dir = root / "refused"
