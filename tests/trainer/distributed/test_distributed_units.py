@@ -47,7 +47,7 @@ def test_reader_state_records_the_world_size_and_refuses_another(shards: Path) -
     state = two.state_dict()
     assert state["world_size"] == 2
     one = WindowReader(shards, 16, 4, seed=7, val_batches=2)
-    with pytest.raises(Exception, match="GATE-DATA-004.*world_size: run has 1, state has 2"):
+    with pytest.raises(Exception, match=r"GATE-DATA-004.*world_size: run has 1, state has 2"):
         one.load_state_dict(state)
     legacy = {k: v for k, v in one.state_dict().items() if k != "world_size"}  # a state from before ranks
     one.load_state_dict(legacy)
