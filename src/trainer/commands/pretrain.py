@@ -67,6 +67,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="scripted losses, no compute, no checkpoint (opt-in dry run; everything says SYNTHETIC)")
     run.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    dist = parser.add_argument_group("distributed (docs/distributed.md)")
+    dist.add_argument("--nproc", type=int, default=1,
+                      help="ranks to launch on this machine through torchrun's launcher (default 1; "
+                      "under torchrun use --nproc-per-node instead)")
+    dist.add_argument("--shard", choices=("ddp", "fsdp"), default="ddp",
+                      help="ddp: full replicas (default); fsdp: FSDP2 fully_shard, weights and optimizer sharded")
 
 
 def options_from_args(args: argparse.Namespace) -> TrainOptions:
@@ -84,6 +90,7 @@ def options_from_args(args: argparse.Namespace) -> TrainOptions:
         patience=args.patience, min_epochs=args.min_epochs, allow_shard_cycle=args.allow_shard_cycle,
         resume=args.resume, synthetic=bool(args.synthetic), init=args.init, json=args.json,
         progress=not args.no_progress, kernels=args.kernels, precision=args.precision, compile=args.compile,
+        nproc=args.nproc, shard=args.shard,
     )
 
 
@@ -102,7 +109,9 @@ def header_lines(opts: TrainOptions, device_note: str, model_desc: str, compute_
         f"LR max / min:     {opts.lr:.2e} / {opts.lr_min:.2e}",
         f"Total steps:      {opts.num_steps} ({opts.num_epochs} epoch(s) of {opts.steps_per_epoch})",
         f"Warmup steps:     {opts.warmup_steps}",
-        f"Batch x seq:      {opts.batch_size} x {opts.seq_length} x accum {opts.grad_accum}",
+        f"Batch x seq:      {opts.batch_size} x {opts.seq_length} x accum {opts.grad_accum} (per rank)",
+        f"Global batch:     {opts.global_batch} = {opts.batch_size} per rank x {opts.world_size} rank(s) x "
+        f"accum {opts.grad_accum}",
         f"Seed:             {opts.seed}",
         f"Target val_loss:  {opts.target_val_loss:.2f}",
         f"Device:           {device_note}",
@@ -138,8 +147,18 @@ def _sigterm_interrupts() -> Iterator[None]:
 def run(args: argparse.Namespace) -> int:
     """Preflight -> train (or the synthetic script) -> print and record the result."""
     from trainer.errors import RunAborted
+    from trainer.train import distributed
 
     opts = options_from_args(args)
+    world = distributed.world_from_env()
+    _check_launch(opts, world)
+    if opts.nproc > 1:
+        from trainer.train.launch import launch
+
+        return launch(opts.nproc, getattr(args, "_argv", sys.argv[1:]))
+    opts = opts.replace(world_size=world.world_size)
+    if world.distributed:
+        return _run_rank(opts, world)
     out = sys.stderr if opts.json else sys.stdout
     if opts.synthetic:
         from trainer.train.synthetic import run_synthetic
@@ -153,6 +172,8 @@ def run(args: argparse.Namespace) -> int:
 
         report = run_preflight(opts)
         compute = resolve_compute(opts.kernels, opts.precision, opts.compile, report.device.name)  # GATE-KERNELS-001
+        if opts.resume:
+            distributed.check_resume_world(opts.run_dir, world)
         cfg = report.model_config
         model_desc = (f"{cfg.name} ({cfg.family}, V={cfg.vocab_size}, hidden {cfg.hidden_size}, "
                       f"{cfg.num_layers} layers)")
@@ -168,4 +189,77 @@ def run(args: argparse.Namespace) -> int:
         print(result.text_block())
         print(f"Result: {Path(opts.run_dir) / 'result.json'}")
         print(f"Loss plot: {Path(opts.run_dir) / 'loss.png'}")
+    return 0 if result.ok else RunAborted.exit_code
+
+
+def _check_launch(opts: TrainOptions, world: object) -> None:
+    """GATE-PREFLIGHT-ARGS for the distributed flags (before any process is launched)."""
+    from trainer.errors import PreflightError
+
+    if opts.nproc < 1:
+        raise PreflightError("GATE-PREFLIGHT-ARGS", f"--nproc {opts.nproc} must be >= 1", fix="pass --nproc 1 or more")
+    if opts.nproc > 1 and getattr(world, "distributed", False):
+        raise PreflightError("GATE-PREFLIGHT-ARGS", f"--nproc {opts.nproc} under torchrun (WORLD_SIZE is already "
+                             f"{getattr(world, 'world_size', '?')})",
+                             fix="drop --nproc: torchrun's --nproc-per-node sets the ranks")
+    if opts.synthetic and (opts.nproc > 1 or getattr(world, "distributed", False)):
+        raise PreflightError("GATE-PREFLIGHT-ARGS", "--synthetic computes nothing and cannot run distributed",
+                             fix="drop --nproc (or run it without torchrun)")
+
+
+def _run_rank(opts: TrainOptions, world: object) -> int:
+    """One rank of a torchrun job: preflight here, agree with the others, then train; rank 0 alone prints.
+
+    Preflight runs before the process group exists; the first collective shares every
+    rank's outcome, so a refusal anywhere stops every rank with that rank's message and code.
+    """
+    import torch
+
+    from trainer.errors import RunAborted
+    from trainer.train import distributed
+    from trainer.train.builder import resolve_compute
+    from trainer.train.loop import run_training
+    from trainer.train.preflight import run_preflight
+
+    assert isinstance(world, distributed.World)
+    report = None
+    compute_note = ""
+    failure: BaseException | None = None
+    try:
+        report = run_preflight(opts, rank=world.rank)
+        compute_note = resolve_compute(opts.kernels, opts.precision, opts.compile,  # GATE-KERNELS-001
+                                       report.device.name).describe()
+        if opts.resume:
+            distributed.check_resume_world(opts.run_dir, world)
+    except Exception as exc:  # every rank reports its outcome before anyone trains
+        failure = exc
+    device_name = report.device.name if report is not None else "cpu"
+    with distributed.process_group(world, device_name):
+        distributed.agree_preflight(distributed.preflight_outcome(failure))
+        assert report is not None
+        report.device = distributed.rank_device(report.device, world)
+        out = sys.stderr if opts.json else sys.stdout
+        if world.is_main:
+            cfg = report.model_config
+            model_desc = (f"{cfg.name} ({cfg.family}, V={cfg.vocab_size}, hidden {cfg.hidden_size}, "
+                          f"{cfg.num_layers} layers)")
+            lines = header_lines(opts, report.device.note, model_desc, compute_note)
+            lines.append("Distributed:      " + distributed.describe(world, opts.shard, report.device.name,
+                                                                     opts.batch_size, opts.grad_accum))
+            print("\n".join(lines), file=out)
+            for warning in report.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+            out.flush()
+        try:
+            with _sigterm_interrupts():
+                result = run_training(report)
+        except (torch.distributed.DistError, RuntimeError) as exc:
+            raise distributed.collective_failure(exc) from None
+        if world.is_main:
+            if opts.json:
+                sys.stdout.write(result.to_json())
+            else:
+                print(result.text_block())
+                print(f"Result: {Path(opts.run_dir) / 'result.json'}")
+                print(f"Loss plot: {Path(opts.run_dir) / 'loss.png'}")
     return 0 if result.ok else RunAborted.exit_code

@@ -17,6 +17,13 @@ the end of an epoch are skipped (different ones each epoch). When an epoch
 ends the reader starts the next one with a new permutation, increments
 ``cycles`` and logs GATE-TRAIN-EXHAUST once: it never returns placeholders.
 ``state_dict()`` records (epoch, position) for exact resume (GATE-DATA-004).
+
+Ranks (torch.distributed): with ``world_size`` W each step takes one *global*
+batch of ``batch_size * W`` windows from the shared permutation and rank ``r``
+reads its slice ``[r * batch_size, (r + 1) * batch_size)``: the ranks' windows
+are disjoint and their union is exactly the batch one process with
+``batch_size * W`` (or ``batch_size`` and W accumulation steps) would read. The
+position is global, so every rank's ``state_dict()`` is identical.
 """
 
 from __future__ import annotations
@@ -58,6 +65,9 @@ class WindowReader:
         seed: int,
         val_batches: int,
         val_shards: ShardSet | str | Path | None = None,
+        *,
+        rank: int = 0,
+        world_size: int = 1,
     ) -> None:
         if seq_len < 1 or batch_size < 1 or val_batches < 1:
             raise PreflightError(
@@ -65,6 +75,12 @@ class WindowReader:
                 f"seq_len={seq_len}, batch_size={batch_size}, val_batches={val_batches}: each must be >= 1",
                 fix="pass positive --seq-length and --batch-size",
             )
+        if world_size < 1 or not 0 <= rank < world_size:
+            raise PreflightError("GATE-DATA-005", f"rank {rank} is outside world size {world_size}",
+                                 fix="launch with torchrun or apr pretrain --nproc N")
+        self.rank = int(rank)
+        self.world_size = int(world_size)
+        self.global_batch = batch_size * self.world_size
         self.shards = _as_shards(shards)
         self.val_source = _as_shards(val_shards) if val_shards is not None else None
         self.seq_len = seq_len
@@ -75,13 +91,13 @@ class WindowReader:
         n_val = val_batches * batch_size
         total_windows = self.shards.total_tokens // self.window
         if self.val_source is None:
-            needed = n_val + batch_size
+            needed = n_val + self.global_batch
             if total_windows < needed:
                 raise PreflightError(
                     "GATE-DATA-005",
                     f"corpus holds {self.shards.total_tokens} tokens = {total_windows} windows of "
                     f"seq_len+1={self.window}, but {val_batches} val batch(es) + 1 train batch of "
-                    f"{batch_size} need {needed} windows ({needed * self.window} tokens)",
+                    f"{self.global_batch} need {needed} windows ({needed * self.window} tokens)",
                     fix="add data, lower --seq-length/--batch-size, or pass --val-shard DIR",
                 )
             val_mask = np.zeros(total_windows, dtype=bool)
@@ -97,17 +113,17 @@ class WindowReader:
                     f"seq_len+1={self.window}, but {val_batches} val batch(es) of {batch_size} need {n_val}",
                     fix="use a larger --val-shard, or lower --seq-length/--batch-size",
                 )
-            if total_windows < batch_size:
+            if total_windows < self.global_batch:
                 raise PreflightError(
                     "GATE-DATA-005",
                     f"corpus holds {self.shards.total_tokens} tokens = {total_windows} windows of "
-                    f"seq_len+1={self.window}, but one train batch needs {batch_size}",
+                    f"seq_len+1={self.window}, but one train batch needs {self.global_batch}",
                     fix="add data or lower --seq-length/--batch-size",
                 )
             self._val_windows = evenly_spaced(n_val, val_total)
             self._train_windows = np.arange(total_windows, dtype=np.int64)
         self.train_windows = int(self._train_windows.size)
-        self.batches_per_epoch = self.train_windows // batch_size
+        self.batches_per_epoch = self.train_windows // self.global_batch
         self.cycles = 0
         self._position = 0
         self._batches_served = 0
@@ -118,8 +134,8 @@ class WindowReader:
 
     @property
     def tokens_per_epoch(self) -> int:
-        """Training tokens one epoch yields (full batches only), for the planned-vs-corpus preflight."""
-        return self.batches_per_epoch * self.batch_size * self.seq_len
+        """Training tokens one epoch yields over all ranks (full batches only), for the corpus preflight."""
+        return self.batches_per_epoch * self.global_batch * self.seq_len
 
     def _permutation(self, epoch: int) -> np.ndarray:
         # (seed mod 2**64, epoch) -> SeedSequence: every 64-bit seed (negative ones too) and epoch differ.
@@ -127,8 +143,12 @@ class WindowReader:
         return self._train_windows[rng.permutation(self.train_windows)]
 
     def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The next training batch (x, y): LongTensors [batch_size, seq_len], y = x shifted by one."""
-        if self._position + self.batch_size > self.train_windows:
+        """This rank's next training batch (x, y): LongTensors [batch_size, seq_len], y = x shifted by one."""
+        return self._gather(self.shards, self.next_windows())
+
+    def next_windows(self) -> np.ndarray:
+        """Advance by one global batch; the window indices of this rank's share of it."""
+        if self._position + self.global_batch > self.train_windows:
             self.cycles += 1
             self._position = 0
             self._order = self._permutation(self.cycles)
@@ -141,10 +161,11 @@ class WindowReader:
                 logger.warning("%s. Planned tokens exceed the corpus: add data or lower --num-steps.", message)
             else:
                 logger.info(message)
-        starts = self._order[self._position : self._position + self.batch_size]
-        self._position += self.batch_size
+        start = self._position + self.rank * self.batch_size
+        windows = self._order[start : start + self.batch_size]
+        self._position += self.global_batch
         self._batches_served += 1
-        return self._gather(self.shards, starts)
+        return windows
 
     def _gather(self, source: ShardSet, windows: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         import torch
@@ -183,6 +204,7 @@ class WindowReader:
             "batch_size": self.batch_size,
             "seed": self.seed,
             "val_batches": self.num_val_batches,
+            "world_size": self.world_size,
         }
 
     def state_dict(self) -> dict[str, Any]:
@@ -198,7 +220,8 @@ class WindowReader:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore a position recorded by ``state_dict``; a different corpus/config is refused."""
         expected = self._fingerprint()
-        recorded = {k: state.get(k) for k in expected}
+        # States written before distributed training have no world_size: they are 1-rank states.
+        recorded = {k: state.get(k, 1 if k == "world_size" else None) for k in expected}
         if state.get("version") != STATE_VERSION or recorded != expected:
             diff = ", ".join(f"{k}: run has {expected[k]}, state has {recorded[k]}"
                              for k in expected if recorded[k] != expected[k]) or f"version {state.get('version')}"

@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trainer.errors import RunAborted
-from trainer.train import gates
+from trainer.train import distributed, gates
 from trainer.train.metrics import MetricsLog, device_utilisation
 from trainer.train.options import ADAM_BETAS, ADAM_EPS, GRAD_CLIP, WEIGHT_DECAY, TrainOptions
 from trainer.train.preflight import RUN_FILE, PreflightReport
 from trainer.train.result import RunResult, write_result
 from trainer.train.schedule import lr_at
-from trainer.train.state import LoopState, load_resume, safe_exp, save_epoch
+from trainer.train.state import LoopState, safe_exp, save_epoch
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import torch
@@ -72,6 +72,9 @@ def train_step(
     batch of 8. ``grad_norm`` is the real global L2 norm before clipping.
     GATE-TRAIN-007 runs before ``optimizer.step()``: a NaN/Inf never reaches the weights.
     ``precision`` "bf16" autocasts the forward and loss only (fp32 master weights and AdamW state).
+    Distributed: DDP/FSDP2 average the gradients over ranks (equal local token counts),
+    which is the gradient of the global batch; the returned loss is summed over ranks, so
+    every rank sees the same loss and grad norm and takes the same gate decision.
     """
     import torch
 
@@ -82,21 +85,27 @@ def train_step(
     optimizer.zero_grad(set_to_none=True)
     n_tokens = sum(int(y.numel()) for _, y in micro_batches)
     total = torch.zeros((), dtype=torch.float32, device=micro_batches[0][0].device)
-    for x, y in micro_batches:
-        with autocast(x.device, precision):
-            loss_sum = batch_loss_sum(model, x, y)
-        (loss_sum / n_tokens).backward()
+    for i, (x, y) in enumerate(micro_batches):
+        with distributed.accumulation_context(model, last=i == len(micro_batches) - 1):
+            with autocast(x.device, precision):
+                loss_sum = batch_loss_sum(model, x, y)
+            (loss_sum / n_tokens).backward()
         total += loss_sum.detach()
     params = [p for p in model.parameters() if p.grad is not None]
-    grad_norm = float(torch.nn.utils.clip_grad_norm_(params, grad_clip))
-    train_loss = float(total) / n_tokens
+    grad_norm = distributed.scalar(torch.nn.utils.clip_grad_norm_(params, grad_clip))
+    loss_total, token_total = distributed.sum_floats(float(total), n_tokens)
+    train_loss = loss_total / token_total
     gates.check_finite_step(step, train_loss, grad_norm)
     optimizer.step()
     return train_loss, grad_norm
 
 
-def evaluate(model: torch.nn.Module, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> float:
+def evaluate(model: torch.nn.Module, batches: list[tuple[torch.Tensor, torch.Tensor]], *, pad: int = 0) -> float:
     """Mean CE over every token of the fixed held-out batches (the same batches each call).
+
+    Distributed: ``batches`` is this rank's share (``distributed.val_share``), ``pad``
+    extra forwards keep the ranks in step, and the sums are reduced over ranks, so
+    every rank returns the same val_loss of the whole held-out set.
 
     The caller's autocast context (``--precision``) applies.
     """
@@ -110,8 +119,18 @@ def evaluate(model: torch.nn.Module, batches: list[tuple[torch.Tensor, torch.Ten
         for x, y in batches:
             total += float(batch_loss_sum(model, x, y))
             count += int(y.numel())
+        for _ in range(pad):
+            model(batches[0][0] if batches else _pad_input(model))
     model.train(was_training)
+    total, count = distributed.sum_floats(total, count)
     return total / count if count else math.nan
+
+
+def _pad_input(model: torch.nn.Module) -> torch.Tensor:
+    """A one-token input for a padding forward on a rank that holds no held-out batch."""
+    import torch
+
+    return torch.zeros((1, 1), dtype=torch.long, device=next(model.parameters()).device)
 
 
 def _mean_tail(values: list[float], n: int) -> float | None:
@@ -146,13 +165,13 @@ class _Progress:
 
 
 def write_run_file(run_dir: Path, opts: TrainOptions, report: PreflightReport,
-                   init_population: str | None = None) -> None:
+                   init_population: str | None = None, dist_info: dict[str, object] | None = None) -> None:
     """run.json: the settings fingerprint a --resume must match, the architecture, and what --init populated."""
     from trainer.checkpoint.atomic import atomic_write_text
 
     data = {"fingerprint": opts.fingerprint(), "model": report.model_config.to_dict(),
             "device": report.device.name, "tokenizer_vocab": report.tokenizer_vocab,
-            "init_population": init_population}
+            "init_population": init_population, "distributed": dist_info}
     atomic_write_text(run_dir / RUN_FILE, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
@@ -192,19 +211,32 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
                                              init_spec=init_spec)
     if population is not None:
         sys.stderr.write(f"init: {population}\n")
-    step_model = maybe_compile(model, compute.compile)
+    model = distributed.wrap_model(model, opts.shard, report.device.name)
+    main = distributed.is_main()
+    step_model = maybe_compile(model, compute.compile)  # after DDP/FSDP2 wrapping, as torch recommends
     optimizer = make_optimizer(model, opts.lr, WEIGHT_DECAY, betas=ADAM_BETAS, eps=ADAM_EPS)
     metrics = MetricsLog(run_dir / "train.jsonl")
     patience = gates.Patience(opts.patience, opts.min_epochs)
     regime = "from-scratch" if opts.mode == "from-scratch" else "finetune"
     init_str = str(opts.init) if opts.init is not None else None
-    val_batches = [(x.to(device), y.to(device)) for x, y in reader.val_batches()]
+    val_share, val_pad = distributed.val_share(reader.val_batches())
+    val_batches = [(x.to(device), y.to(device)) for x, y in val_share]
+
+    def _eval() -> float:  # the padding keyword only when a rank needs it (single process: the plain call)
+        with autocast(device, compute.precision):
+            return evaluate(step_model, val_batches, pad=val_pad) if val_pad else evaluate(step_model, val_batches)
     result = RunResult(
         status="FINISHED", detail="", target_val_loss=opts.target_val_loss, synthetic=False, init=init_str,
         mode=opts.mode, device=report.device.name, model=config.to_dict(), vocab_size=config.vocab_size,
         ln_vocab=math.log(config.vocab_size), seed=opts.seed, run_dir=str(run_dir), init_population=population,
         kernels=compute.kernels.name, precision=compute.precision, compiled=compute.compile,
     )
+    world = distributed.current()
+    dist_info: dict[str, object] = {
+        "world_size": world.world_size, "shard": opts.shard if world.distributed else None,
+        "backend": distributed.backend_for(report.device.name) if world.distributed else None,
+        "per_rank_batch": opts.batch_size, "grad_accum": opts.grad_accum, "global_batch": opts.global_batch}
+    result.distributed = dist_info
     state = LoopState()
     progress: _Progress | None = None
     session_start = time.perf_counter()
@@ -213,21 +245,23 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
     def checkpoint(epoch: int, meta: dict[str, object]) -> None:
         state.wall_seconds = wall_before + (time.perf_counter() - session_start)
         state.patience = patience.state_dict()
-        save_epoch(run_dir, epoch=epoch, model=model, config=config, optimizer=optimizer, state=state,
-                   reader_state=reader.state_dict(), metadata=meta, seed=opts.seed, init=init_str)
+        with distributed.full_state(model, optimizer, config) as full:  # FSDP2: every rank gathers
+            if full is not None:  # rank 0 alone writes
+                save_epoch(run_dir, epoch=epoch, model=full[0], config=config, optimizer=full[1], state=state,
+                           reader_state=reader.state_dict(), metadata=meta, seed=opts.seed, init=init_str)
 
     try:
         if opts.resume:
-            state, reader_state = load_resume(run_dir, model, optimizer)
+            state, reader_state = distributed.load_resume(run_dir, model, optimizer, config)
             reader.load_state_dict(reader_state)
             patience.load_state_dict(state.patience)  # type: ignore[arg-type]
             wall_before = state.wall_seconds
-            metrics.truncate_to(state.step)  # the steps after the checkpoint are replayed
+            if main:
+                metrics.truncate_to(state.step)  # the steps after the checkpoint are replayed
             result.resumed_from_epoch = state.epochs_completed
             result.init_population = recorded_init_population(run_dir)  # the --init load happened before
         else:
-            with autocast(device, compute.precision):
-                val0 = evaluate(step_model, val_batches)
+            val0 = _eval()
             if not math.isfinite(val0):
                 raise RunAborted("GATE-TRAIN-007", f"NaN/Inf guard fired: NUMERICAL_INSTABILITY at step 0: "
                                  f"val_loss={val0} before any update",
@@ -238,13 +272,14 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
                 gates.check_initial_baseline(val0, config.vocab_size)
             gates.check_non_divergence(0, state.val_loss_history, regime=regime, vocab_size=config.vocab_size)
             patience.update(0, val0)
-            write_run_file(run_dir, opts, report, population)  # with the first checkpoint: from here on --resume works
+            if main:  # with the first checkpoint: from here on --resume works
+                write_run_file(run_dir, opts, report, population, dist_info)
             checkpoint(0, {"train_loss": None, "val_loss": val0, "train_ppl": None, "val_ppl": safe_exp(val0),
                            "wall_seconds": 0.0, "tokens_seen": 0, "grad_norm_max": None, "lr": None})
         result.initial_val_loss = state.initial_val_loss
 
         stop_reason: str | None = state.stopped
-        progress = _Progress(opts.progress, opts.num_steps, state.step, console)
+        progress = _Progress(opts.progress and main, opts.num_steps, state.step, console)
         tokens_per_step = opts.tokens_per_step
         for epoch in range(state.epochs_completed + 1, opts.num_epochs + 1):
             if stop_reason is not None:
@@ -269,16 +304,17 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
                 state.tokens_seen += tokens_per_step
                 epoch_losses.append(loss)
                 grad_norm_max = max(grad_norm_max, grad_norm)
-                metrics.append({
-                    "step": step, "epoch": epoch, "train_loss": loss, "grad_norm": grad_norm, "lr": lr,
-                    "tokens_per_sec": tps, "gpu_util_pct": util, "tokens_seen": state.tokens_seen,
-                    "step_seconds": dt,
-                })
+                if main:
+                    metrics.append({
+                        "step": step, "epoch": epoch, "train_loss": loss, "grad_norm": grad_norm, "lr": lr,
+                        "tokens_per_sec": tps, "gpu_util_pct": util, "tokens_seen": state.tokens_seen,
+                        "step_seconds": dt,
+                    })
                 progress.update(f"loss {loss:.4f} lr {lr:.2e} {tps:,.0f} tok/s")
                 if step_hook is not None:
                     step_hook(state.step)
-            with autocast(device, compute.precision):
-                val = evaluate(step_model, val_batches)
+            val = _eval()
+            dist_info["val_loss_by_rank"] = distributed.gather_floats(val)
             gates.check_finite_val(epoch, val)
             state.val_loss_history.append(val)
             gates.check_non_divergence(epoch, state.val_loss_history, regime=regime, vocab_size=config.vocab_size)
@@ -360,6 +396,8 @@ def _finish(result: RunResult, state: LoopState, cycles: int, wall_before: float
     result.wall_seconds = wall_before + (time.perf_counter() - session_start)
     result.shard_cycles = cycles
     result.checkpoints = list(state.checkpoints)
+    if not distributed.is_main():
+        return  # rank 0 alone writes result.json and the plot
     write_result(result, run_dir)
     records = metrics.read()
     val_steps = [min(e * opts.steps_per_epoch, opts.num_steps) for e in range(len(history))]

@@ -85,6 +85,9 @@ class TrainOptions:
     kernels: str = "auto"  # auto | torch | triton (trainer.kernels.dispatch)
     precision: str | None = None  # fp32 | bf16; None = the device's default (trainer.train.builder)
     compile: bool = False
+    nproc: int = 1  # --nproc: ranks `apr pretrain` launches on this machine (through torchrun's launcher)
+    shard: str = "ddp"  # --shard: ddp (replicas) or fsdp (FSDP2 fully_shard, optimizer state sharded too)
+    world_size: int = 1  # ranks in this job (torchrun's WORLD_SIZE); set by the command, not a flag
 
     @property
     def lr_min(self) -> float:
@@ -96,8 +99,13 @@ class TrainOptions:
         return math.ceil(self.num_steps / self.steps_per_epoch) if self.num_steps > 0 else 0
 
     @property
+    def global_batch(self) -> int:
+        """Sequences per optimizer step over the whole job: per-rank batch x world size x accumulation."""
+        return self.batch_size * self.world_size * self.grad_accum
+
+    @property
     def tokens_per_step(self) -> int:
-        return self.batch_size * self.grad_accum * self.seq_length
+        return self.global_batch * self.seq_length
 
     @property
     def planned_tokens(self) -> int:

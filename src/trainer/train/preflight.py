@@ -305,8 +305,8 @@ def check_resume_matches(run_dir: Path, opts: TrainOptions) -> None:
     check_resume_files(Path(run_dir))  # resume.json keys, optimizer sha256, checkpoint header/CRC
 
 
-def run_preflight(opts: TrainOptions) -> PreflightReport:
-    """Every refusal that can happen before allocation, in the documented order."""
+def run_preflight(opts: TrainOptions, *, rank: int = 0) -> PreflightReport:
+    """Every refusal that can happen before allocation, in the documented order (on every rank)."""
     check_run_numbers(opts)
     device = resolve_device(opts.device)
     if opts.tokenizer is None or opts.dataset is None:
@@ -332,11 +332,12 @@ def run_preflight(opts: TrainOptions) -> PreflightReport:
                            val_shard=opts.val_shard)  # type: ignore[arg-type]
         check_token_range(val_shards.max_token_id(), config.vocab_size, opts.val_shard)  # type: ignore[arg-type]
     check_seq_length(opts.seq_length, config.max_position_embeddings, model_desc)
-    reader = WindowReader(shards, opts.seq_length, opts.batch_size, opts.seed, opts.val_batches, val_shards)
+    reader = WindowReader(shards, opts.seq_length, opts.batch_size, opts.seed, opts.val_batches, val_shards,
+                          rank=rank, world_size=opts.world_size)
     factor, warning = check_corpus_budget(
         planned_tokens=opts.planned_tokens,
         batches_per_pass=reader.batches_per_epoch,
-        batch_tokens=opts.batch_size * opts.seq_length,
+        batch_tokens=opts.batch_size * opts.world_size * opts.seq_length,
         allow_cycle=opts.allow_shard_cycle,
     )
     check_run_dir(opts.run_dir, resume=opts.resume)

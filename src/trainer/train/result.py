@@ -52,6 +52,8 @@ class RunResult:
     kernels: str | None = None  # "torch" or "triton": which kernel set ran (--kernels, resolved)
     precision: str | None = None  # "fp32" or "bf16" autocast
     compiled: bool = False  # --compile
+    # world_size, shard, backend, per_rank_batch, grad_accum, global_batch (= the product), val_loss_by_rank
+    distributed: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
