@@ -131,6 +131,17 @@ def test_preflight_allow_shard_cycle_warns_instead(tmp_path: Path, data: tuple[P
     assert any(w.startswith("GATE-CORPUS-PREFLIGHT") and "cycling" in w for w in report.warnings)
 
 
+@pytest.mark.falsifies("GATE-CORPUS-PREFLIGHT")
+def test_preflight_refuses_grad_accum_over_one_pass_even_when_cycling(
+        tmp_path: Path, data: tuple[Path, Path], no_model: None, capsys: pytest.CaptureFixture[str]) -> None:
+    ds, tok = data  # 174 batches of 4 per pass (see above)
+    line = _refused(capsys, argv(ds, tok, tmp_path / "run", "--allow-shard-cycle", num_steps=1,
+                                 grad_accum=1_000_000_000), "GATE-CORPUS-PREFLIGHT")
+    assert "--grad-accum 1000000000" in line and "holds 174" in line and "--grad-accum <= 174" in line
+    report = preflight.run_preflight(_opts(ds, tok, tmp_path / "run2", num_steps=1, grad_accum=174))
+    assert report.cycle_factor == pytest.approx(1.0)  # exactly one pass in one step is fine
+
+
 @pytest.mark.falsifies("GATE-PREFLIGHT-SEQ")
 def test_preflight_rejects_seq_length_over_positions(tmp_path: Path, data: tuple[Path, Path], no_model: None,
                                                      capsys: pytest.CaptureFixture[str]) -> None:

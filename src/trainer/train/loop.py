@@ -178,7 +178,9 @@ def write_run_file(run_dir: Path, opts: TrainOptions, report: PreflightReport,
 def recorded_init_population(run_dir: Path) -> str | None:
     """The --init population summary run.json recorded (None for runs without --init or an older run.json)."""
     try:
-        value = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8")).get("init_population")
+        from trainer.checkpoint.bounded_json import load_bounded  # run.json is a file a user can edit
+
+        value = load_bounded((run_dir / RUN_FILE).read_bytes()).get("init_population")
     except (OSError, ValueError, AttributeError):
         return None
     return value if isinstance(value, str) else None
@@ -369,10 +371,11 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
 
 def _committed_epoch(run_dir: Path) -> int | None:
     """The epoch ckpt/resume.json commits to (what --resume will continue from), if any."""
+    from trainer.checkpoint.bounded_json import load_bounded
     from trainer.train.state import RESUME_NAME
 
     try:
-        return int(json.loads((run_dir / "ckpt" / RESUME_NAME).read_text(encoding="utf-8"))["epoch"])
+        return int(load_bounded((run_dir / "ckpt" / RESUME_NAME).read_bytes())["epoch"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

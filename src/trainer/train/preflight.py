@@ -208,14 +208,25 @@ def check_regime(mode: str, vocab_size: int, *, has_init: bool) -> None:
 
 
 def check_corpus_budget(
-    *, planned_tokens: int, batches_per_pass: int, batch_tokens: int, allow_cycle: bool
+    *, planned_tokens: int, batches_per_pass: int, batch_tokens: int, allow_cycle: bool, grad_accum: int = 1
 ) -> tuple[float, str | None]:
     """GATE-CORPUS-PREFLIGHT (FALSIFY-CORPUS-004): planned tokens vs one pass over the corpus.
 
     Returns ``(factor, warning)``. Over budget without ``--allow-shard-cycle`` is
     a refusal; with it, a warning (the reader then cycles, logging
     GATE-TRAIN-EXHAUST at the first wrap; it never emits placeholder losses).
+    One optimizer step that needs more micro-batches than a pass holds is refused
+    even with the flag: it would count the same windows twice inside one gradient
+    (cycling repeats the corpus across steps, not within one), and it is how
+    ``--grad-accum 1000000000`` used to run without end.
     """
+    if grad_accum > batches_per_pass:
+        raise PreflightError(
+            "GATE-CORPUS-PREFLIGHT",
+            f"--grad-accum {grad_accum} needs {grad_accum} micro-batches per optimizer step but one pass over "
+            f"the corpus holds {batches_per_pass}; one step would read the same windows more than once",
+            fix=f"pass --grad-accum <= {batches_per_pass} (or lower --batch-size), or add data",
+        )
     planned = planned_tokens
     planned_batches = planned_tokens // batch_tokens if batch_tokens else 0
     available = batches_per_pass * batch_tokens
@@ -339,6 +350,7 @@ def run_preflight(opts: TrainOptions, *, rank: int = 0) -> PreflightReport:
         batches_per_pass=reader.batches_per_epoch,
         batch_tokens=opts.batch_size * opts.world_size * opts.seq_length,
         allow_cycle=opts.allow_shard_cycle,
+        grad_accum=opts.grad_accum,
     )
     check_run_dir(opts.run_dir, resume=opts.resume)
     if opts.resume:
