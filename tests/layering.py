@@ -1,4 +1,4 @@
-"""The import-direction rule both halves are held to (tests/pv/test_layers.py, tests/trainer/test_layers.py).
+"""The layers of both halves, bottom-up, and the import-direction rule they are held to (tests/test_layers.py).
 
 A package declares its layers bottom-up as a list of groups of top-level modules/subpackages
 (e.g. ``[["diagnostics", "rules"], ["config"], ["model"], ...]``). A module may import from its own
@@ -14,6 +14,39 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src"
+
+# The one written-down layer list (docs/architecture.md draws it). Each group is a set of top-level
+# modules / subpackages of the package; a module may import its own group and the groups before it.
+LAYERS: dict[str, list[list[str]]] = {
+    "pv": [
+        ["diagnostics", "rules", "exitcodes", "atomic"],  # one diagnostic type, the one rule table
+        ["config", "ledger", "baseline"],  # [tool.pv], the results ledger, the findings baseline
+        ["parse"],  # files -> YAML nodes with positions (its own PV-YAML codes)
+        ["model"],  # YAML -> typed contracts (pydantic)
+        ["checks"],  # validate's checks over models (schema, IDs, versions, refs, mutants apply)
+        ["validate"],  # parse -> model -> checks for a set of paths
+        ["testindex"],  # what pytest would collect, statically or by pytest itself
+        ["binding"],  # a contract's citations judged against the index
+        ["evidence"],  # packs: record, verify, seal, predicates over metrics
+        ["status"],  # the ladder computed from the ledger and the packs
+        ["falsify"],  # mutants applied in isolated copies, verdicts into the ledger
+        ["analysis"],  # coverage, audit, graph, diff passes
+        ["lint"],  # the gates over all of the above
+        ["report"],  # every renderer: text, rich table, json, sarif, github, junit, html
+        ["commands", "cli", "pytest_plugin", "record_plugin"],  # entry points
+    ],
+    "trainer": [
+        ["errors", "hashing", "atomic"],
+        ["config"],  # ModelConfig and the presets
+        ["kernels"],  # torch references and Triton kernels
+        ["model"],  # the Llama decoder (nanoGPT-sized)
+        ["data"],  # tokenizer, shards, the window reader
+        ["checkpoint"],  # APR / GGUF / safetensors / HF readers and writers, --init
+        ["generate"],
+        ["train"],  # options, preflight gates, builder, loop, state, distributed
+        ["commands", "cli"],  # entry points
+    ],
+}
 
 
 def _module_name(path: Path, package: str) -> str:

@@ -202,6 +202,6 @@ def parse_table(table: Any, source: Path) -> PvConfig:
 
 def _known_codes() -> frozenset[str]:
     """Every registered rule code (loaded only when a config overrides severities)."""
-    from pv.checks.registry import all_rules
+    from pv.rules import all_rules
 
     return frozenset(rule.code for rule in all_rules())

@@ -20,19 +20,20 @@ from pv.checks import codes
 from pv.checks.crossref import check_cross
 from pv.checks.ids import check_ids
 from pv.checks.keys import check_keys, suggest
+from pv.checks.mutant_check import check_mutants
 from pv.checks.schema import validate_model
 from pv.checks.status import check_status
 from pv.checks.versions import check_versions
 from pv.config import PvConfig
 from pv.diagnostics import Diagnostic, Severity
-from pv.falsify.check import check_mutants
 from pv.model.contract import LoadedBinding, LoadedContract
 from pv.model.load import detect_kind, model_for
+from pv.parse import codes as parse_codes
 from pv.parse.discover import discover, display_path
 from pv.parse.yamlload import KeyPath, load_file
 
 # Discovery findings that mean "what you asked for is not there": the run exits 2, not 1.
-USAGE_CODES = frozenset({codes.PATH_MISSING, codes.PATH_NO_CONTRACTS})
+USAGE_CODES = frozenset({parse_codes.PATH_MISSING, parse_codes.PATH_NO_CONTRACTS})
 
 
 @dataclass(slots=True)
@@ -119,7 +120,7 @@ def _check_file_isolated(file: Path, shown: str, config: PvConfig, run: Validati
             raise
         del run.contracts[contracts:], run.bindings[bindings:]
         message = str(exc).splitlines()[0][:200] if str(exc) else ""
-        return [Diagnostic(codes.FILE_UNCHECKED, Severity.ERROR,
+        return [Diagnostic(parse_codes.FILE_UNCHECKED, Severity.ERROR,
                            f"pv could not check this file: {type(exc).__name__}: {message} (a pv bug; the "
                            "other files were checked)", shown, 1, 1,
                            hint="report it with the file; `--debug` shows the traceback")]
@@ -133,7 +134,7 @@ def _check_file(file: Path, shown: str, config: PvConfig, run: ValidationRun) ->
     if not isinstance(raw, dict):
         line, col = parsed.locate(())
         kind_name = "a list" if isinstance(raw, list) else "a single value"
-        return [*diags, Diagnostic(codes.YAML_NOT_MAPPING, Severity.ERROR,
+        return [*diags, Diagnostic(parse_codes.YAML_NOT_MAPPING, Severity.ERROR,
                                    f"the top level is {kind_name}; a contract is a mapping (key: value)",
                                    shown, line, col, hint="start the file with 'metadata:'")]
     kind = detect_kind(raw)

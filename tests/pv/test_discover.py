@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pv.checks import codes
+from pv.parse import codes
 from pv.parse.discover import discover
 
 

@@ -7,13 +7,15 @@ import re
 from pv_validate_helpers import REPO
 
 from pv.checks import codes
-from pv.checks.registry import all_rules
+from pv.parse import codes as parse_codes
+from pv.rules import all_rules
 
 DOC = (REPO / "docs" / "validate.md").read_text(encoding="utf-8")
 
 
 def _validate_codes() -> list[str]:
-    return sorted(v for k, v in vars(codes).items() if k.isupper() and isinstance(v, str) and v.startswith("PV-"))
+    return sorted(v for module in (parse_codes, codes) for k, v in vars(module).items()
+                  if k.isupper() and isinstance(v, str) and v.startswith("PV-"))
 
 
 def test_every_validate_code_has_a_catalogue_entry_with_its_severity() -> None:

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from pv.checks.registry import Rule, all_rules, register
 from pv.diagnostics import Diagnostic, Severity
 from pv.report import JSON_SCHEMA_VERSION, RunSummary, formats, render
+from pv.rules import Rule, all_rules, register
 
 DIAGS = [
     Diagnostic("PV-SEM-002", Severity.ERROR, "versions disagree", "contracts/b.yaml", 43, 12, hint="bump both"),

@@ -7,6 +7,7 @@ from pv_validate_helpers import BINDING, GATE, PROVABLE
 
 from pv.checks import codes
 from pv.config import PvConfig
+from pv.parse import codes as parse_codes
 from pv.validate import validate_paths
 
 
@@ -168,7 +169,7 @@ def test_not_a_contract(write, config) -> None:  # type: ignore[no-untyped-def]
 
 def test_top_level_list(write, config) -> None:  # type: ignore[no-untyped-def]
     run = check(write, config, "- a\n- b\n")
-    assert [d.code for d in run.diagnostics] == [codes.YAML_NOT_MAPPING]
+    assert [d.code for d in run.diagnostics] == [parse_codes.YAML_NOT_MAPPING]
 
 
 def test_binding_registry(write, config) -> None:  # type: ignore[no-untyped-def]

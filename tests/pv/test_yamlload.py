@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pv.checks import codes
+from pv.parse import codes
 from pv.parse.yamlload import MAX_DEPTH, load_file, parse_text
 
 MB = 1024 * 1024

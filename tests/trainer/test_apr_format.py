@@ -17,6 +17,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from trainer.atomic import atomic_write_bytes, atomic_write_text
 from trainer.checkpoint.apr import (
     APR_MAGIC_V1,
     APR_MAGIC_V2,
@@ -30,7 +31,6 @@ from trainer.checkpoint.apr import (
     read_apr_metadata,
     save_apr,
 )
-from trainer.checkpoint.atomic import atomic_write_bytes, atomic_write_text
 from trainer.config import ModelConfig
 from trainer.errors import AprError
 from trainer.model import LlamaForCausalLM
@@ -218,7 +218,7 @@ def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
     target = tmp_path / "r.json"
     atomic_write_text(target, "old")
     with pytest.raises(RuntimeError):
-        from trainer.checkpoint.atomic import atomic_open
+        from trainer.atomic import atomic_open
 
         with atomic_open(target) as fh:
             fh.write(b"half of the new")
@@ -230,7 +230,7 @@ def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
 
 
 def test_atomic_path_for_writers_that_need_a_file_name(tmp_path: Path) -> None:
-    from trainer.checkpoint.atomic import atomic_path
+    from trainer.atomic import atomic_path
 
     target = tmp_path / "model.safetensors"
     target.write_bytes(b"old")

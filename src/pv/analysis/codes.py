@@ -7,8 +7,8 @@ dependency graph), PV-CONST (facts that contradict each other), PV-COV
 
 from __future__ import annotations
 
-from pv.checks.registry import register
 from pv.diagnostics import Severity
+from pv.rules import register
 
 E, W = Severity.ERROR, Severity.WARNING
 

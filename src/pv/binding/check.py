@@ -93,7 +93,7 @@ def check_bindings(
     report = BindingReport()
     sources = SourceLines()
     upgrade = {codes.PARAM_UNDECIDABLE, codes.CLASS_UNDECIDABLE, codes.NO_REFERENCE} if strict else set()
-    from pv.checks.registry import get as get_rule
+    from pv.rules import get as get_rule
 
     def severity(code: str) -> Severity:
         rule = get_rule(code)

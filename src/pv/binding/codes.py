@@ -6,8 +6,8 @@ is never reused for another meaning, so baselines and suppressions keep working.
 
 from __future__ import annotations
 
-from pv.checks.registry import register
 from pv.diagnostics import Severity
+from pv.rules import register
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -85,9 +85,6 @@ SHELL_EMPTY = register("PV-BIND-024", E, "shell: harness without a command",
 COLLECT_DISAGREES = register("PV-BIND-025", W, "static index and pytest's collection disagree",
     "`--collect` ran pytest's real collection and it differs from the static index (a conftest hook, "
     "a dynamic parametrize, a plugin). pytest's answer is used; the message names the node ID.").code
-COLLECT_FAILED = register("PV-BIND-026", E, "pytest collection failed",
-    "`--collect` ran `pytest --collect-only` and it reported errors; fix them (the message quotes "
-    "pytest).").code
 NO_REFERENCE = register("PV-BIND-027", W, "falsifier cites no test",
     "Every falsifier needs a binding: a test, LIVE-PENDING: <reason>, LIVE: evidence/<pack>, a pv "
     "self-check or a shell: harness. Under --strict-test-binding this is an error.").code

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pv.binding import codes
 from pv.binding.grammar import Kind, Part
+from pv.testindex import codes as index_codes
 from pv.testindex.discover import why_not_collected
 from pv.testindex.index import TestIndex, item_keywords
 from pv.testindex.kexpr import KExprError, compile_k, keyword_matcher
@@ -91,7 +92,7 @@ class Resolver:
     def _exact_node(self, text: str, file_part: str, offset: int, res: Resolution) -> Resolution:
         """Existence by pytest's own collection of this file (the strict-mode fallback)."""
         if file_part in self.exact_errors:
-            res.findings.append(Finding(codes.COLLECT_FAILED,
+            res.findings.append(Finding(index_codes.COLLECT_FAILED,
                 f"pytest cannot collect {file_part}: {self.exact_errors[file_part]}", offset, fragment=text))
             return res
         ids = self.exact.get(file_part, set())
@@ -551,7 +552,7 @@ class Resolver:
                 res.findings.append(Finding(codes.PENDING_NO_REASON, "LIVE-PENDING needs a reason", part.offset,
                     hint="write `LIVE-PENDING: <what run is missing and why>`", fragment=part.text))
         elif part.kind is Kind.LIVE:
-            from pv.evidence.seal import split_target
+            from pv.binding.live import split_target
 
             target = split_target(part.target or "").pack  # the seal (@sha256:...) is the evidence gate's
             if not target.startswith("evidence/") or len(target.split()) != 1 or target.rstrip("/") == "evidence":

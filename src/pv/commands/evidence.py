@@ -79,8 +79,8 @@ def _record(args: argparse.Namespace) -> int:
     verdict = "OK" if m.exit_code == 0 and not m.notes else "FAILED RUN" if m.exit_code else "RECORDED WITH NOTES"
     sys.stderr.write(f"pv evidence record: {verdict}: {result.pack_dir} (exit {m.exit_code}, {m.duration_s:.1f} s, "
                      f"{len(m.metrics)} metric(s), {len(m.files)} file(s))\n")
+    from pv.binding.live import reference
     from pv.evidence.manifest import load_manifest
-    from pv.evidence.seal import reference
 
     try:
         pack_rel = result.pack_dir.resolve().relative_to(config.root.resolve()).as_posix()
@@ -168,8 +168,9 @@ def _seal(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pv import exitcodes
+    from pv.binding.live import reference
     from pv.config import ConfigError, load_config
-    from pv.evidence.seal import reference, seal_contracts
+    from pv.evidence.seal import seal_contracts
     from pv.evidence.verify import verify_pack
     from pv.status.collect import collect
     from pv.status.project import default_paths

@@ -92,8 +92,8 @@ def _run_fresh(args: argparse.Namespace, config, paths: list[str], cache) -> int
     from pv.baseline import BaselineError, load_baseline, update_baseline
     from pv.lint.engine import lint
     from pv.lint.framework import LintOptions
-    from pv.lint.output import write_text
     from pv.report import RunSummary, render
+    from pv.report.lint_table import write_text
     from pv.testindex.pyconfig import PytestConfigError
 
     err = sys.stderr.write

@@ -21,40 +21,13 @@ import hashlib
 import re
 import subprocess
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SEP = "@sha256:"
-DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
+from pv.binding.live import SEP, reference
+
 # `LIVE: evidence/NAME`, an optional trailing slash and an optional old seal, inside contract text.
 _REF_RE = r"(LIVE:\s*{pack})/?(?:@sha256:[0-9A-Za-z]*)?(?=[\s'\"]|$)"
-
-
-@dataclass(frozen=True, slots=True)
-class LiveTarget:
-    """A parsed ``LIVE:`` target: the pack path, its seal (None: unsealed), and what is wrong with it."""
-
-    pack: str
-    seal: str | None
-    problem: str = ""
-
-
-def split_target(target: str) -> LiveTarget:
-    """``evidence/NAME@sha256:HEX`` -> pack ``evidence/NAME`` and seal ``HEX``; never raises."""
-    pack, sep, digest = target.partition(SEP)
-    pack = pack.rstrip("/")
-    if not sep:
-        return LiveTarget(pack, None)
-    if not DIGEST_RE.match(digest):
-        return LiveTarget(pack, None, f"the seal after {SEP!r} must be 64 lowercase hex digits (the sha256 of "
-                          f"{pack}/manifest.json), got {digest[:80]!r}")
-    return LiveTarget(pack, digest)
-
-
-def reference(pack: str, digest: str) -> str:
-    """The sealed reference text to cite: ``LIVE: evidence/NAME@sha256:HEX``."""
-    return f"LIVE: {pack.rstrip('/')}{SEP}{digest}"
 
 
 def mismatch(pack: str, manifest_sha256: str, seal: str | None, root: Path | None = None,

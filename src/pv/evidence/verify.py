@@ -41,10 +41,10 @@ from pv.evidence.manifest import (
     parse_metrics_text,
     read_regular,
 )
+from pv.evidence.predicate import CheckLike, evaluate
 from pv.evidence.safejson import JsonRefused
 from pv.evidence.seal import mismatch
 from pv.ledger import sha256_file
-from pv.status.predicate import CheckLike, evaluate
 
 # Findings about one falsifier's prediction (unmeasured, refuted, ...): they decide that
 # falsifier's discharge, not whether the pack itself is intact.

@@ -1,25 +1,10 @@
-"""Codes of declared mutants (PV-MUT-*, from ``pv validate``) and of ``pv falsify`` results (PV-FALS-*)."""
+"""Codes of ``pv falsify`` results (PV-FALS-*); the PV-MUT-* codes of ``pv validate`` are in pv.checks.codes."""
 
 from __future__ import annotations
 
-from pv.checks.registry import register
 from pv.diagnostics import Severity
+from pv.rules import register
 
-MUT_FILE = register(
-    "PV-MUT-001", Severity.ERROR, "a mutant's file does not exist",
-    "A declared mutant names the file it breaks, relative to the project root. A file that is not there "
-    "cannot be mutated, so the falsifier's claim to be falsifiable is not checked. Fix the path.",
-).code
-MUT_FIND = register(
-    "PV-MUT-002", Severity.ERROR, "a mutant's find text does not occur exactly once",
-    "`find` must occur exactly once in `file`, so the mutant breaks one known place. Zero: the code "
-    "moved on (update the mutant). More than one: add surrounding text to make it unique.",
-).code
-MUT_PATCH = register(
-    "PV-MUT-003", Severity.ERROR, "a mutant's patch does not apply",
-    "A `patch:` mutant is a unified diff against the project root; its context and removed lines must "
-    "be in the file. Regenerate it with `git diff` on a broken copy.",
-).code
 SURVIVED = register(
     "PV-FALS-001", Severity.ERROR, "a mutant survived: the falsifier's tests pass on broken code",
     "pv falsify applied the declared mutant in an isolated copy and every bound test still passed: the "

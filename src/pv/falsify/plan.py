@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pv.falsify.mutant import Mutant
+from pv.checks.mutants import Mutant
 from pv.falsify.runner import Job
 from pv.status.facts import RefKind
 from pv.status.ladder import ContractStatus

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pv
+from pv.checks.mutants import Mutant, MutantError, reader
 from pv.falsify.judge import INVALID, TIMEOUT, Verdict, judge
-from pv.falsify.mutant import Mutant, MutantError, reader
 from pv.falsify.workspace import Workspace
 
 _PROCS: set[subprocess.Popen[bytes]] = set()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pv import exitcodes
-from pv.falsify.mutant import Mutant
+from pv.checks.mutants import Mutant
 from pv.falsify.operators import Candidate, candidates
 from pv.falsify.runner import Job, child_env
 from pv.falsify.session import run_all

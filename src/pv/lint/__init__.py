@@ -28,5 +28,5 @@ Shared, lazily computed inputs live on the context: ``ctx.validation`` (the
 ``pv.validate.ValidationRun`` of the contracts), ``ctx.index()`` (the static
 test index), ``ctx.binding()`` (the test-binding report). A gate must not
 import other gates; it reads what it needs from ``ctx``. Gates register their
-codes in ``pv.checks.registry`` so SARIF, docs and severity overrides know them.
+codes in ``pv.rules`` so SARIF, docs and severity overrides know them.
 """

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pv.checks.registry import register
 from pv.diagnostics import Severity
+from pv.rules import register
 
 STALE_SUPPRESSION = register("PV-LINT-001", Severity.WARNING, "suppression matches nothing",
     "A [tool.pv] suppress entry no longer matches any finding (the problem was fixed, or the rule, "

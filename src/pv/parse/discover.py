@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pv.checks import codes
 from pv.diagnostics import Diagnostic, Severity
+from pv.parse import codes
 
 SUFFIXES = (".yaml", ".yml")
 Report = Callable[..., None]  # err(code, shown, message, hint=None)

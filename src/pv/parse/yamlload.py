@@ -22,8 +22,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from pv.checks import codes
 from pv.diagnostics import Diagnostic, Severity
+from pv.parse import codes
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _IMPLICIT = {k: tuple(v) for k, v in _BaseLoader.yaml_implicit_resolvers.items() if k is not None}

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from pv import __version__
-from pv.checks.registry import all_rules
 from pv.diagnostics import Diagnostic, Severity, printable
+from pv.rules import all_rules
 
 if TYPE_CHECKING:
     from pv.report import RunSummary

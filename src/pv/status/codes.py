@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pv.checks.registry import register
 from pv.diagnostics import Severity
+from pv.rules import register
 
 OVERCLAIM = register(
     "PV-STAT-001", Severity.ERROR, "declared status is above the computed status",

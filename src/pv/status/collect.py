@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pv import rules as registry
 from pv.binding import codes as bind_codes
 from pv.binding.grammar import BARE_RE, NODE_ID_RE, Kind, Part, classify
 from pv.binding.resolve import Resolution, Resolver
-from pv.checks import registry
+from pv.checks.mutants import mutants_of
 from pv.checks.policy import apply_policy
 from pv.config import PvConfig
 from pv.diagnostics import Diagnostic, Severity
-from pv.falsify.mutant import mutants_of
 from pv.model.contract import FalsifierView, LoadedContract
 from pv.status.facts import ContractFacts, FalsifierFacts, RefFacts, RefKind
 from pv.testindex.index import build_index
@@ -83,7 +83,7 @@ def _ref_facts(part: Part, resolver: Resolver, config: PvConfig) -> RefFacts:
             return RefFacts(part.text, RefKind.INVALID, problem="LIVE-PENDING needs a reason")
         return RefFacts(part.text, RefKind.LIVE_PENDING, reason=part.reason, problem=problem)
     if part.kind is Kind.LIVE:
-        from pv.evidence.seal import split_target
+        from pv.binding.live import split_target
 
         live = split_target(part.target or "")
         if problem:

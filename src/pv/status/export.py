@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from pv.evidence.predicate import describe
 from pv.status.ladder import RUNGS, ContractStatus, FalsifierStatus
-from pv.status.predicate import describe
 
 SCHEMA_VERSION = 1
 

@@ -12,8 +12,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from pv.evidence.predicate import CheckLike
 from pv.model.status import Status
-from pv.status.predicate import CheckLike
 
 
 class RefKind(StrEnum):
@@ -53,7 +53,7 @@ class FalsifierFacts:
     prediction: str = ""
     line: int = 1
     col: int = 1
-    mutants: tuple[Any, ...] = ()  # pv.falsify.mutant.Mutant: its declared mutants (pv falsify)
+    mutants: tuple[Any, ...] = ()  # pv.checks.mutants.Mutant: its declared mutants (pv falsify)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,12 +35,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pv.evidence.predicate import CheckLike
 from pv.evidence.seal import mismatch as seal_mismatch
 from pv.evidence.verify import PER_FALSIFIER_CODES, PackReport, verify_pack
 from pv.ledger import Ledger, freshness
 from pv.model.status import Status
 from pv.status.facts import ContractFacts, FalsifierFacts, RefKind
-from pv.status.predicate import CheckLike
 
 RUNGS: tuple[Status, ...] = (
     Status.DRAFT, Status.PARTIAL_ALGORITHM_LEVEL, Status.FUNCTIONAL, Status.DISCHARGED,

@@ -19,8 +19,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pv.binding import codes
 from pv.diagnostics import Diagnostic, Severity
+from pv.testindex import codes
 from pv.testindex.index import TestIndex
 
 TIMEOUT_S = 600

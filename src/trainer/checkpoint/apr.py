@@ -36,7 +36,7 @@ from typing import Any, BinaryIO
 
 import torch
 
-from trainer.checkpoint.atomic import atomic_open
+from trainer.atomic import atomic_open
 from trainer.config import APR_ALIASES
 from trainer.errors import AprError
 

@@ -181,7 +181,7 @@ def write_tokenizer_dir(tokenizer_json: str, out_dir: Path) -> Path:
 
     Files are written atomically; returns the directory.
     """
-    from trainer.checkpoint.atomic import atomic_write_text
+    from trainer.atomic import atomic_write_text
 
     data = check_tokenizer_json(tokenizer_json, f"tokenizer for {out_dir}")  # readers checked it; cheap
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -74,7 +74,7 @@ def convert(src: Path, out: Path, *, to: str, force: bool = False) -> dict[str, 
     elif to == "hf":
         from safetensors.torch import save_file
 
-        from trainer.checkpoint.atomic import atomic_path, atomic_write_text
+        from trainer.atomic import atomic_path, atomic_write_text
 
         out.mkdir(exist_ok=True)
         atomic_write_text(out / "config.json", json.dumps(spec.config.to_hf_config(), indent=2, sort_keys=True) + "\n")

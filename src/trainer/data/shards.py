@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from trainer.checkpoint.atomic import atomic_write_bytes
+from trainer.atomic import atomic_write_bytes
 from trainer.data.inputs import Document, FileRecord, expand_inputs, read_documents
 from trainer.data.progress import byte_progress
 from trainer.errors import AprError, PreflightError

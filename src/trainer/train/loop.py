@@ -167,7 +167,7 @@ class _Progress:
 def write_run_file(run_dir: Path, opts: TrainOptions, report: PreflightReport,
                    init_population: str | None = None, dist_info: dict[str, object] | None = None) -> None:
     """run.json: the settings fingerprint a --resume must match, the architecture, and what --init populated."""
-    from trainer.checkpoint.atomic import atomic_write_text
+    from trainer.atomic import atomic_write_text
 
     data = {"fingerprint": opts.fingerprint(), "model": report.model_config.to_dict(),
             "device": report.device.name, "tokenizer_vocab": report.tokenizer_vocab,

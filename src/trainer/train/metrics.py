@@ -42,7 +42,7 @@ class MetricsLog:
 
     def truncate_to(self, steps: int) -> list[dict[str, Any]]:
         """Keep the records of steps ``< steps`` (a resume replays the rest); returns them."""
-        from trainer.checkpoint.atomic import atomic_write_text
+        from trainer.atomic import atomic_write_text
 
         kept = [r for r in self.read() if int(r["step"]) < steps]
         atomic_write_text(self.path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in kept))

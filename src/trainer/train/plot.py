@@ -28,7 +28,7 @@ def plot_losses(
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from trainer.checkpoint.atomic import atomic_write_bytes
+    from trainer.atomic import atomic_write_bytes
 
     fig = Figure(figsize=(8, 4.5), dpi=100)
     ax = fig.add_subplot(1, 1, 1)

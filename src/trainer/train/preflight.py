@@ -272,7 +272,7 @@ def check_run_dir(run_dir: Path, *, resume: bool) -> None:
                 + ")",
                 fix=uncommitted_fix if found else "drop --resume to start a new run, or point --run-dir at an interrupted run",
             )
-        from trainer.checkpoint.atomic import remove_stale_temps
+        from trainer.atomic import remove_stale_temps
 
         removed = remove_stale_temps(run_dir, run_dir / "ckpt")  # the killed writer is gone
         if removed:

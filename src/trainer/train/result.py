@@ -99,7 +99,7 @@ class RunResult:
 
 def write_result(result: RunResult, run_dir: Path) -> Path:
     """Atomically write ``run_dir/result.json``."""
-    from trainer.checkpoint.atomic import atomic_write_text
+    from trainer.atomic import atomic_write_text
 
     path = Path(run_dir) / "result.json"
     atomic_write_text(path, result.to_json())

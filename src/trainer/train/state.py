@@ -147,8 +147,8 @@ def save_epoch(
     Call only after the run-time gates passed for this epoch. ``metadata`` holds
     the epoch's measured fields; the optimizer sha and file names are added here.
     """
+    from trainer.atomic import atomic_write_bytes, atomic_write_text
     from trainer.checkpoint.apr import save_apr
-    from trainer.checkpoint.atomic import atomic_write_bytes, atomic_write_text
 
     ckpt = Path(run_dir) / "ckpt"
     ckpt.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pv.falsify.mutant import Mutant
+from pv.checks.mutants import Mutant
 from pv.ledger import Ledger, MutantResult, sha256_file
 from pv.model.status import Status
 from pv.status.facts import ContractFacts, FalsifierFacts, RefFacts, RefKind

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from pv.checks.mutants import Mutant, MutantError
 from pv.config import ConfigError, parse_table
 from pv.falsify.judge import judge
-from pv.falsify.mutant import Mutant, MutantError
 from pv.falsify.runner import module_name
 
 CODE = "def f(x):\n    if x > 0:\n        return 1\n    return 0\n"

@@ -46,7 +46,7 @@ def test_every_lint_code_is_documented() -> None:
 
     import pv.binding.codes
     import pv.lint.codes  # noqa: F401
-    from pv.checks.registry import RULES
+    from pv.rules import RULES
 
     docs = (Path(__file__).resolve().parents[3] / "docs" / "lint.md").read_text(encoding="utf-8")
     codes = [c for c in RULES if c.startswith(("PV-BIND-", "PV-LINT-"))]

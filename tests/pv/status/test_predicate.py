@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pv.evidence.predicate import describe, evaluate, lookup_metric
 from pv.model.base import Check
 from pv.status.facts import ContractFacts, FalsifierFacts, RefFacts, RefKind
-from pv.status.predicate import describe, evaluate, lookup_metric
 from pv.status.run_select import bound_node_ids
 
 OPS = {"<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne, ">=": operator.ge,

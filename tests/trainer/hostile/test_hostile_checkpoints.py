@@ -194,7 +194,7 @@ def test_run_killed_before_its_first_commit_has_one_way_forward(tmp_path: Path) 
 
 
 def test_resume_removes_temporary_files_of_killed_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from trainer.checkpoint.atomic import atomic_write_text
+    from trainer.atomic import atomic_write_text
     from trainer.train.preflight import check_run_dir
 
     run = tmp_path / "run"

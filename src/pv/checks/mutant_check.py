@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pv.checks import mutant_codes as codes
+from pv.checks.mutants import MutantError, mutants_of, reader
 from pv.diagnostics import Diagnostic, Severity
-from pv.falsify import codes
-from pv.falsify.mutant import MutantError, mutants_of, reader
 from pv.model.contract import LoadedContract
 
 

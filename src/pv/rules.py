@@ -62,7 +62,10 @@ def _load_builtin() -> None:
 
 
 _BUILTIN_CODE_MODULES = (
+    "pv.parse.codes",
     "pv.checks.codes",
+    "pv.checks.mutant_codes",
+    "pv.testindex.codes",
     "pv.binding.codes",
     "pv.lint.codes",
     "pv.analysis.codes",
