@@ -20,7 +20,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 LAYERS: dict[str, list[list[str]]] = {
     "pv": [
         ["diagnostics", "rules", "exitcodes", "atomic"],  # one diagnostic type, the one rule table
-        ["config", "ledger", "baseline"],  # [tool.pv], the results ledger, the findings baseline
+        ["config", "policy", "ledger", "baseline"],  # [tool.pv], the one severity policy, the results ledger, the findings baseline
         ["parse"],  # files -> YAML nodes with positions (its own PV-YAML codes)
         ["model"],  # YAML -> typed contracts (pydantic)
         ["checks"],  # validate's checks over models (schema, IDs, versions, refs, mutants apply)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from pv import __version__, exitcodes
 
-# Order is the order shown in --help.
+# The one list of commands, written out; its order is the order shown in --help.
 COMMANDS: tuple[str, ...] = (
     "validate",
     "lint",
@@ -51,12 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"pv.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"pv.commands.{name}":
-                continue  # command not built yet
-            raise
+        module = importlib.import_module(f"pv.commands.{name}")
         cmd = sub.add_parser(name, help=module.HELP, description=module.HELP)
         cmd.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                          help="show tracebacks for unexpected errors")

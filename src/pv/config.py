@@ -23,6 +23,7 @@ Keys::
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,10 @@ class PvConfig:
     source: Path | None = None  # the pyproject.toml read, if any
     # Values of the [tool.pv] keys other commands own (COMMAND_KEYS), e.g. extra["diff_base"].
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def contract_paths(self, paths: Sequence[str] = ()) -> list[str]:
+        """``paths`` as given, or the configured contract directories when none were given."""
+        return list(paths) or [str(self.root / c) for c in self.contracts]
 
     def extensions_for(self, scope: str) -> frozenset[str]:
         """Extension keys allowed in ``scope`` (a dialect name, a block name, or '*')."""

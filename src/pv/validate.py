@@ -2,7 +2,7 @@
 
 parse (pv.parse) -> model (pv.model) -> checks (pv.checks); reporting is the caller's job.
 The findings returned are raw: severity overrides and suppressions from [tool.pv] are applied by
-the command (pv.checks.policy.apply_policy) so that ``pv lint`` can also tell stale suppressions.
+the command (pv.policy.apply_policy) so that ``pv lint`` can also tell stale suppressions.
 """
 
 from __future__ import annotations

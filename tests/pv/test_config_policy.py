@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pv.checks.policy import apply_policy
 from pv.config import DEFAULT_MAX_FILE_BYTES, ConfigError, PvConfig, Suppression, load_config
 from pv.diagnostics import Diagnostic, Severity
+from pv.policy import apply_policy
 
 
 def pyproject(tmp_path: Path, body: str) -> Path:

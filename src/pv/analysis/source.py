@@ -95,44 +95,6 @@ class TextContract:
         return cls(str(path), Path(path).read_text(encoding="utf-8"))
 
 
-def load_contracts(paths: Sequence[str], start: Path | None = None) -> tuple[Any, Any]:
-    """(ValidationRun, PvConfig) for ``paths`` (default: the configured contracts directories).
-
-    Analysis reads every contract that parsed as a mapping, schema errors or
-    not: ``pv validate`` is where schema errors are reported, and a graph or a
-    coverage table of a half-valid registry is still worth seeing.
-    Raises ``pv.config.ConfigError`` for a bad [tool.pv] table.
-    """
-    from pv.config import load_config
-    from pv.validate import validate_paths
-
-    config = load_config(start or Path.cwd())
-    targets = list(paths) or [str(config.root / c) for c in config.contracts]
-    return validate_paths(targets, config), config
-
-
 def unreadable(run: Any) -> list[Any]:
     """Findings that kept a file out of the analysis (it did not parse as a mapping)."""
     return [d for d in run.diagnostics if d.code.startswith("PV-YAML-") or d.code == "PV-SCH-008"]
-
-
-def contracts_for_command(command: str, paths: Sequence[str], stderr: Any, noun: str) -> tuple[Any, Any] | None:
-    """What ``pv graph``, ``pv audit`` and ``pv coverage`` start with: config and readable contracts.
-
-    Prints the one-line reason and returns None when there is nothing to work on
-    (a bad [tool.pv] table, a missing path, no contract); the command then exits 2.
-    ``noun`` finishes "no contract to ..." (graph, audit, measure).
-    """
-    from pv.config import ConfigError
-
-    try:
-        run, config = load_contracts(paths)
-    except ConfigError as exc:
-        stderr.write(f"pv {command}: {exc}\n")
-        return None
-    for diag in run.usage_problems + unreadable(run):
-        stderr.write(diag.render() + "\n")
-    if run.usage_problems or not run.contracts:
-        stderr.write(f"pv {command}: no contract to {noun}\n")
-        return None
-    return run, config

@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Protocol
 
 from pv.binding import codes
+from pv.binding.codes import STRICT_CODES
 from pv.binding.grammar import Kind, classify
 from pv.binding.locate import SourceLines
 from pv.binding.resolve import Resolver
 from pv.diagnostics import Diagnostic, Severity
+from pv.policy import severity_of
 from pv.testindex.model import TestFunction
 
 TEST_KINDS = frozenset({Kind.NODE_ID, Kind.BARE, Kind.PYTEST})
@@ -92,17 +94,10 @@ def check_bindings(
     """Judge every reference. ``strict`` (--strict-test-binding) makes 'undecidable' and 'no reference' errors."""
     report = BindingReport()
     sources = SourceLines()
-    upgrade = {codes.PARAM_UNDECIDABLE, codes.CLASS_UNDECIDABLE, codes.NO_REFERENCE} if strict else set()
-    from pv.rules import get as get_rule
+    raised = STRICT_CODES if strict else frozenset()
 
-    def severity(code: str) -> Severity:
-        rule = get_rule(code)
-        base = rule.default_severity if rule else Severity.ERROR
-        if code in upgrade:
-            return Severity.ERROR
-        if code == codes.BARE_AMBIGUOUS and not resolver.ambiguous_error:
-            return Severity.WARNING
-        return base
+    def severity(code: str) -> Severity:  # [tool.pv] overrides are applied by the caller's apply_policy
+        return severity_of(code, raised=raised, lowered=resolver.lowered_codes)
 
     for contract in contracts:
         for falsifier in contract.falsifiers():

@@ -104,3 +104,6 @@ UNDECIDABLE = register("PV-BIND-033", W, "whether the cited test exists cannot b
 DESELECTED = register("PV-BIND-034", W, "cited test exists but addopts deselects it",
     "The project's addopts (-m or -k) deselect this test in a default run, so CI never runs it. "
     "Run it in a job without that filter, or cite a test the default run selects.").code
+
+# What --strict-test-binding raises to errors (pv.policy.severity_of's ``raised``).
+STRICT_CODES: frozenset[str] = frozenset({PARAM_UNDECIDABLE, CLASS_UNDECIDABLE, NO_REFERENCE})

@@ -61,6 +61,9 @@ class Resolver:
         self.index = index
         self.root = root.resolve()
         self.ambiguous_error = ambiguous_severity_is_error
+        # What ``ambiguous_bare_names = "warning"`` lowers (pv.policy.severity_of reads it).
+        self.lowered_codes: frozenset[str] = frozenset() if ambiguous_severity_is_error else frozenset(
+            {codes.BARE_AMBIGUOUS})
         self.collected: set[str] | None = None  # pytest's real node IDs (--collect)
         self._collected_prefixes: set[str] = set()
         # Paths outside the test index whose existence decided a result (the run cache re-checks them).

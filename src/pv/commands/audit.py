@@ -25,17 +25,18 @@ def run(args: argparse.Namespace) -> int:
 
     from pv import exitcodes
     from pv.analysis.coverage import audit_diagnostics, coverage_report, to_json, totals
-    from pv.analysis.source import contracts_for_command
+    from pv.commands.setup import contracts_for
     from pv.diagnostics import Severity
+    from pv.policy import escalate
 
-    loaded = contracts_for_command("audit", args.paths, sys.stderr, "audit")
+    loaded = contracts_for("audit", args.paths, "audit")
     if loaded is None:
         return exitcodes.NOTHING_CHECKED
     run_, config = loaded
     report = coverage_report(run_.contracts, config.root)
     findings = audit_diagnostics(report)
     if args.strict:
-        findings = [d.with_severity(Severity.ERROR) if d.severity == Severity.WARNING else d for d in findings]
+        findings = escalate(findings)
     errors = sum(1 for d in findings if d.severity >= Severity.ERROR)
     total = totals(report)
     if args.format == "json":

@@ -30,9 +30,9 @@ def run(args: argparse.Namespace) -> int:
 
     from pv import exitcodes
     from pv.analysis.coverage import coverage_report, to_json, totals
-    from pv.analysis.source import contracts_for_command
+    from pv.commands.setup import contracts_for
 
-    loaded = contracts_for_command("coverage", args.paths, sys.stderr, "measure")
+    loaded = contracts_for("coverage", args.paths, "measure")
     if loaded is None:
         return exitcodes.NOTHING_CHECKED
     run_, config = loaded

@@ -60,19 +60,21 @@ def _record(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pv import exitcodes
-    from pv.config import ConfigError, load_config
+    from pv.commands.setup import config_for
     from pv.evidence.record import RecordError, record
 
     command = list(args.command)
     if command[:1] == ["--"]:
         command = command[1:]
+    config = config_for("evidence record")
+    if config is None:
+        return exitcodes.NOTHING_CHECKED
     try:
-        config = load_config(Path.cwd())
         evidence_dir = Path(args.evidence_dir) if args.evidence_dir else config.root / "evidence"
         result = record(name=args.name, falsifiers=args.falsifier, command=command, root=config.root,
                         evidence_dir=evidence_dir, metrics_file=Path(args.metrics) if args.metrics else None,
                         artifacts=[Path(a) for a in args.artifact], echo=not args.quiet, force=args.force)
-    except (ConfigError, RecordError) as exc:
+    except RecordError as exc:
         sys.stderr.write(f"pv evidence record: {exc}\n")
         return exitcodes.NOTHING_CHECKED
     m = result.manifest
@@ -114,17 +116,14 @@ def _verify(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pv import exitcodes
-    from pv.config import ConfigError, load_config
+    from pv.commands.setup import config_for
     from pv.evidence.verify import verify_pack
     from pv.report import RunSummary, render
     from pv.status.collect import collect
     from pv.status.ladder import checks_of
-    from pv.status.project import default_paths
 
-    try:
-        config = load_config(Path.cwd())
-    except ConfigError as exc:
-        sys.stderr.write(f"pv evidence verify: {exc}\n")
+    config = config_for("evidence verify")
+    if config is None:
         return exitcodes.NOTHING_CHECKED
     if args.packs:
         packs = [Path(p) for p in args.packs]
@@ -134,7 +133,7 @@ def _verify(args: argparse.Namespace) -> int:
     if not packs:
         sys.stderr.write("pv evidence verify: no evidence pack found (evidence/ is empty or missing); exit 2\n")
         return exitcodes.NOTHING_CHECKED
-    collected = collect(default_paths([], config), config)
+    collected = collect(config.contract_paths(), config)
     checks = checks_of(collected.contracts)
     cited = _cited_seals(collected.contracts, config.root)
     diags = []
@@ -169,16 +168,13 @@ def _seal(args: argparse.Namespace) -> int:
 
     from pv import exitcodes
     from pv.binding.live import reference
-    from pv.config import ConfigError, load_config
+    from pv.commands.setup import config_for
     from pv.evidence.seal import seal_contracts
     from pv.evidence.verify import verify_pack
     from pv.status.collect import collect
-    from pv.status.project import default_paths
 
-    try:
-        config = load_config(Path.cwd())
-    except ConfigError as exc:
-        sys.stderr.write(f"pv evidence seal: {exc}\n")
+    config = config_for("evidence seal")
+    if config is None:
         return exitcodes.NOTHING_CHECKED
     base = config.root / "evidence"
     packs = ([Path(p) for p in args.packs] if args.packs else
@@ -186,7 +182,7 @@ def _seal(args: argparse.Namespace) -> int:
     if not packs:
         sys.stderr.write("pv evidence seal: no evidence pack found; exit 2\n")
         return exitcodes.NOTHING_CHECKED
-    contract_files = sorted({config.root / c.path for c in collect(default_paths([], config), config).contracts})
+    contract_files = sorted({config.root / c.path for c in collect(config.contract_paths(), config).contracts})
     code = exitcodes.OK
     for pack in packs:
         absolute = (pack if pack.is_absolute() else Path.cwd() / pack).absolute()

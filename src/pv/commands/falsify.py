@@ -39,9 +39,9 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1 or args.timeout <= 0:
         sys.stderr.write("pv falsify: -j must be >= 1 and --timeout > 0 (seconds)\n")
         return exitcodes.NOTHING_CHECKED
-    from pv.status.project import project_for_command
+    from pv.commands.setup import project_for
 
-    result = project_for_command("falsify", args.paths, args.ledger, sys.stderr)
+    result = project_for("falsify", args.paths, args.ledger)
     if result is None:
         return exitcodes.NOTHING_CHECKED
     if args.suggest:

@@ -23,9 +23,9 @@ def run(args: argparse.Namespace) -> int:
 
     from pv import exitcodes
     from pv.analysis.graph import build_graph, cycle_diagnostics, render
-    from pv.analysis.source import contracts_for_command
+    from pv.commands.setup import contracts_for
 
-    loaded = contracts_for_command("graph", args.paths, sys.stderr, "graph")
+    loaded = contracts_for("graph", args.paths, "graph")
     if loaded is None:
         return exitcodes.NOTHING_CHECKED
     run_, _ = loaded

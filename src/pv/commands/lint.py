@@ -51,10 +51,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     import sys
-    from pathlib import Path
 
     from pv import exitcodes
-    from pv.config import ConfigError, load_config
+    from pv.commands.setup import config_for
 
     err = sys.stderr.write
     if args.update_baseline and not args.baseline:
@@ -63,15 +62,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.force and not args.update_baseline:
         err("pv lint: --force only applies to --update-baseline\n")
         return exitcodes.NOTHING_CHECKED
-    try:
-        config = load_config(Path.cwd())
-    except ConfigError as exc:
-        err(f"pv lint: {exc}\n")
+    config = config_for("lint")
+    if config is None:
         return exitcodes.NOTHING_CHECKED
     from pv.commands.validate import apply_unknown_keys
 
     apply_unknown_keys(args, config)
-    paths = list(args.paths) or [str(config.root / c) for c in config.contracts]
+    paths = config.contract_paths(args.paths)
 
     from pv.lint.runcache import RunCache
 

@@ -21,12 +21,12 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pv import __version__, exitcodes
+    from pv.commands.setup import project_for
     from pv.ledger import git_head
     from pv.report.html import render
     from pv.status.export import to_json
-    from pv.status.project import project_for_command
 
-    result = project_for_command("report", args.paths, args.ledger, sys.stderr)
+    result = project_for("report", args.paths, args.ledger)
     if result is None:
         return exitcodes.NOTHING_CHECKED
     commit, dirty = git_head(result.root)

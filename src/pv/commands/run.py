@@ -30,11 +30,11 @@ def run(args: argparse.Namespace) -> int:
 
     import pv
     from pv import exitcodes
+    from pv.commands.setup import project_for
     from pv.record_plugin import plugin_args
-    from pv.status.project import project_for_command
     from pv.status.run_select import bound_node_ids
 
-    result = project_for_command("run", args.paths, args.ledger, sys.stderr)
+    result = project_for("run", args.paths, args.ledger)
     if result is None:
         return exitcodes.NOTHING_CHECKED
     node_ids = bound_node_ids(result.collected.contracts)

@@ -35,14 +35,14 @@ def run(args: argparse.Namespace) -> int:
         render_scaffold,
         scaffold_test_name,
     )
-    from pv.analysis.source import load_contracts, unreadable
-    from pv.config import ConfigError
+    from pv.analysis.source import unreadable
+    from pv.commands.setup import config_for
+    from pv.validate import validate_paths
 
-    try:
-        run_, config = load_contracts([args.contract])
-    except ConfigError as exc:
-        sys.stderr.write(f"pv scaffold: {exc}\n")
+    config = config_for("scaffold")
+    if config is None:
         return exitcodes.NOTHING_CHECKED
+    run_ = validate_paths([args.contract], config)
     problems = run_.usage_problems + unreadable(run_)
     for diag in problems:
         sys.stderr.write(diag.render() + "\n")

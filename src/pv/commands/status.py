@@ -23,11 +23,11 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from pv import exitcodes
+    from pv.commands.setup import project_for
     from pv.status.export import to_json
-    from pv.status.project import project_for_command
     from pv.status.render import render_markdown, render_text
 
-    result = project_for_command("status", args.paths, args.ledger, sys.stderr)
+    result = project_for("status", args.paths, args.ledger)
     if result is None:
         return exitcodes.NOTHING_CHECKED
     if args.format == "json":

@@ -46,23 +46,20 @@ def _positive_int(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     import sys
-    from pathlib import Path
 
     from pv import exitcodes
-    from pv.checks.policy import apply_policy
-    from pv.config import ConfigError, load_config
+    from pv.commands.setup import config_for
+    from pv.policy import apply_policy
     from pv.report import RunSummary, render
     from pv.validate import validate_paths
 
-    try:
-        config = load_config(Path.cwd())
-    except ConfigError as exc:
-        sys.stderr.write(f"pv validate: {exc}\n")
+    config = config_for("validate")
+    if config is None:
         return exitcodes.NOTHING_CHECKED
     if args.max_file_bytes is not None:
         config.max_file_bytes = args.max_file_bytes
     apply_unknown_keys(args, config)
-    paths = list(args.paths) or [str(config.root / c) for c in config.contracts]
+    paths = config.contract_paths(args.paths)
     result = validate_paths(paths, config)
     policy = apply_policy(result.diagnostics, config)
     code = result.exit_code(policy.kept)

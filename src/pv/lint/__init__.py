@@ -2,8 +2,8 @@
 
 Adding a gate (the protocol)
 ----------------------------
-A gate is a module in ``pv/lint/gates/`` (the package is scanned; nothing to
-register). It defines::
+A gate is a module in ``pv/lint/gates/``, listed in ``GATES`` in that package's
+``__init__.py`` (one written-out list, in run order, as yamllint lists its rules). It defines::
 
     NAME: str = "my-gate"        # shown in the table, used by --format json/junit
     ORDER: int = 50              # position; built-ins use 10 schema, 20 references,
@@ -26,7 +26,8 @@ register). It defines::
 
 Shared, lazily computed inputs live on the context: ``ctx.validation`` (the
 ``pv.validate.ValidationRun`` of the contracts), ``ctx.index()`` (the static
-test index), ``ctx.binding()`` (the test-binding report). A gate must not
+test index), ``ctx.binding()`` (the test-binding report), ``ctx.status_facts()``
+and ``ctx.evidence_book()`` (status and evidence). A gate must not
 import other gates; it reads what it needs from ``ctx``. Gates register their
 codes in ``pv.rules`` so SARIF, docs and severity overrides know them.
 """

@@ -66,25 +66,24 @@ def lint(
     prefetch: int | None = None,
 ) -> tuple[LintRun, LintContext]:
     """Run every gate. ``prefetch``: a child already building the index (pv.testindex.prefetch.start)."""
-    from pv.checks.policy import apply_policy
-    from pv.testindex.prefetch import join, start
+    from pv.policy import apply_policy, escalate
+    from pv.testindex.prefetch import start
     from pv.validate import validate_paths
 
     if prefetch is None and options.use_cache:
         prefetch = start(config.root)  # the index is built on the other core meanwhile
     started = time.perf_counter()
     validation = validate_paths(list(paths), config)
-    ctx = LintContext(paths=list(paths), config=config, options=options, validation=validation)
-    ctx.shared["index_prefetch"] = prefetch
-    ctx.shared["validate_ms"] = (time.perf_counter() - started) * 1000
-    ctx.shared["full_set"] = is_full_set(paths, config)
+    ctx = LintContext(paths=list(paths), config=config, options=options, validation=validation,
+                      validate_ms=(time.perf_counter() - started) * 1000, full_set=is_full_set(paths, config),
+                      index_prefetch=prefetch)
     raw: list[tuple[str, int, GateOutcome, float]] = []
     try:
         for gate in discover_gates():
             outcome, ms = timed(gate, ctx)
             raw.append((gate.name, gate.order, outcome, ms))
     finally:
-        join(ctx.shared.pop("index_prefetch", None))  # never leave the prefetch child behind
+        ctx.join_prefetch()  # never leave the prefetch child behind
 
     used: set[int] = set()  # id() of every suppression that matched something, in any gate
     suppressed = 0
@@ -109,7 +108,7 @@ def lint(
         prepared[0][4].extend(stale)
     for name, order, outcome, ms, kept in prepared:
         if options.strict:
-            kept = [d.with_severity(Severity.ERROR) if d.severity == Severity.WARNING else d for d in kept]
+            kept = escalate(kept)
         if baseline is not None:
             kept, absorbed = apply_baseline(kept, baseline)
             baselined += len(absorbed)

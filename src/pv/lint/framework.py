@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import pkgutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ if TYPE_CHECKING:
     from pv.binding.check import BindingReport
     from pv.binding.resolve import Resolver
     from pv.config import PvConfig
+    from pv.status.facts import ContractFacts
+    from pv.status.ladder import EvidenceBook
     from pv.testindex.index import TestIndex
     from pv.validate import ValidationRun
 
@@ -74,41 +75,89 @@ class LintOptions:
 
 @dataclass(slots=True)
 class LintContext:
+    """What every gate reads: the validated contracts, and the work gates share, each computed once.
+
+    Gates share work only through these typed accessors (the index, the resolver, the binding report,
+    the status facts, the evidence book), never by importing each other.
+    """
+
     paths: list[str]
     config: PvConfig
     options: LintOptions
     validation: ValidationRun
-    shared: dict[str, Any] = field(default_factory=dict)
+    validate_ms: float = 0.0  # time validation took before the first gate (the schema gate reports it)
+    full_set: bool = True  # the configured contract set, not a PATH subset (the markers gate needs it)
+    index_prefetch: int | None = None  # the child building the index on the other core, until joined
+    _index: TestIndex | None = None
+    _resolver: Resolver | None = None
+    _binding: BindingReport | None = None
+    _facts: list[ContractFacts] | None = None
+    _book: EvidenceBook | None = None
 
     @property
     def root(self) -> Path:
         return self.config.root
 
-    def _memo(self, key: str, make: Callable[[], Any]) -> Any:
-        if key not in self.shared:
-            self.shared[key] = make()
-        return self.shared[key]
+    def join_prefetch(self) -> None:
+        """Wait for the prefetch child (idempotent); never leave it behind."""
+        from pv.testindex.prefetch import join
+
+        pid, self.index_prefetch = self.index_prefetch, None
+        join(pid)
 
     def index(self) -> TestIndex:
         """The static test index of the project (built once per run, cached on disk by content)."""
-        from pv.testindex.index import build_index
-        from pv.testindex.prefetch import join
+        if self._index is None:
+            from pv.testindex.index import build_index
 
-        join(self.shared.pop("index_prefetch", None))
-        return self._memo("index", lambda: build_index(self.root, use_cache=self.options.use_cache))
+            self.join_prefetch()
+            self._index = build_index(self.root, use_cache=self.options.use_cache)
+        return self._index
 
     def resolver(self) -> Resolver:
-        from pv.binding.resolve import Resolver
+        if self._resolver is None:
+            from pv.binding.resolve import Resolver
 
-        return self._memo("resolver", lambda: Resolver(
-            self.index(), self.root, ambiguous_severity_is_error=self.config.ambiguous_bare_names == "error"))
+            self._resolver = Resolver(self.index(), self.root,
+                                      ambiguous_severity_is_error=self.config.ambiguous_bare_names == "error")
+        return self._resolver
+
+    @property
+    def resolver_if_built(self) -> Resolver | None:
+        """The resolver when a gate needed one (the run cache stores its probes), else None."""
+        return self._resolver
 
     def binding(self) -> BindingReport:
         """Every reference judged once; the test-binding and markers gates both read it."""
-        from pv.binding.check import check_bindings
+        if self._binding is None:
+            from pv.binding.check import check_bindings
 
-        return self._memo("binding", lambda: check_bindings(
-            self.validation.contracts, self.resolver(), strict=self.options.strict_test_binding))
+            self._binding = check_bindings(self.validation.contracts, self.resolver(),
+                                           strict=self.options.strict_test_binding)
+        return self._binding
+
+    def rebind(self) -> BindingReport:
+        """Judge every reference again (after the resolver learned pytest's real collection)."""
+        self._binding = None
+        return self.binding()
+
+    def status_facts(self) -> list[ContractFacts]:
+        """Per-contract status facts; the status and evidence gates both read them."""
+        if self._facts is None:
+            from pv.policy import apply_policy
+            from pv.status.collect import build_facts
+
+            kept = apply_policy(self.validation.diagnostics, self.config).kept
+            self._facts = build_facts(self.validation, kept, self.config, self.resolver())
+        return self._facts
+
+    def evidence_book(self) -> EvidenceBook:
+        """Every cited evidence pack, verified once for the status and evidence gates."""
+        if self._book is None:
+            from pv.status.ladder import EvidenceBook, checks_of
+
+            self._book = EvidenceBook(self.root, checks_of(self.status_facts()))
+        return self._book
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,20 +169,21 @@ class Gate:
 
 
 def discover_gates() -> list[Gate]:
-    """Every module in pv.lint.gates that follows the protocol, by (ORDER, NAME)."""
-    import pv.lint.gates as package
+    """Every gate in pv.lint.gates.GATES, in that order (which must agree with each ORDER)."""
+    from pv.lint.gates import GATES
 
     gates: list[Gate] = []
-    for info in pkgutil.iter_modules(package.__path__):
-        module: ModuleType = importlib.import_module(f"{package.__name__}.{info.name}")
+    for module_name in GATES:
+        module: ModuleType = importlib.import_module(f"pv.lint.gates.{module_name}")
         name, order, run = getattr(module, "NAME", None), getattr(module, "ORDER", None), getattr(module, "run", None)
         if not (isinstance(name, str) and isinstance(order, int) and callable(run)):
-            raise TypeError(f"pv/lint/gates/{info.name}.py must define NAME (str), ORDER (int) and run(ctx)")
+            raise TypeError(f"pv/lint/gates/{module_name}.py must define NAME (str), ORDER (int) and run(ctx)")
         gates.append(Gate(name, order, str(getattr(module, "DESCRIPTION", "")), run))
-    gates.sort(key=lambda g: (g.order, g.name))
     names = [g.name for g in gates]
     if len(set(names)) != len(names):
         raise TypeError(f"two lint gates share a NAME: {names}")
+    if [g.order for g in gates] != sorted(g.order for g in gates):
+        raise TypeError("pv.lint.gates.GATES must list the gates in ORDER order")
     return gates
 
 

@@ -287,7 +287,7 @@ class RunCache:
 
     def store(self, ctx: LintContext, output: str, code: int) -> None:
         entries = self._load()
-        resolver = ctx.shared.get("resolver")
+        resolver = ctx.resolver_if_built
         probes = dict(getattr(resolver, "probes", {}) or {})
         entries.pop(self.argv_key, None)
         entries[self.argv_key] = {"inputs": self.inputs_key(), "probes": probes, "output": output, "code": code,

@@ -1,7 +1,7 @@
-"""Formatters for findings: text (rich on a terminal), json, github, sarif.
+"""Formatters for findings: text (rich on a terminal), json, github, sarif, junit.
 
-``render(diagnostics, fmt, stream, summary=...)`` is the one entry point every command uses.
-``pv lint`` adds junit in pv.report.junit; it plugs in with :func:`register_format`.
+``render(diagnostics, fmt, stream, summary=...)`` is the one entry point every command uses; a new
+format is a module with ``write`` and one line in ``FORMATS``.
 """
 
 from __future__ import annotations
@@ -55,16 +55,29 @@ class RunSummary:
 
 
 Formatter = Callable[[Sequence[Diagnostic], TextIO, RunSummary, dict[str, Any]], None]
-_FORMATS: dict[str, Formatter] = {}
 
-
-def register_format(name: str, formatter: Formatter) -> None:
-    _FORMATS[name] = formatter
+# The one list of output formats, written out: name -> the module whose ``write`` renders it
+# (imported on first use, so ``pv --help`` does not pay for SARIF's rule table).
+FORMATS: dict[str, str] = {
+    "text": "pv.report.text",
+    "json": "pv.report.jsonfmt",
+    "github": "pv.report.github",
+    "sarif": "pv.report.sarif",
+    "junit": "pv.report.junit",
+}
 
 
 def formats() -> list[str]:
-    _load_builtin()
-    return sorted(_FORMATS)
+    return sorted(FORMATS)
+
+
+def formatter(fmt: str) -> Formatter:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown output format {fmt!r}; use one of: {', '.join(sorted(FORMATS))}")
+    import importlib
+
+    write: Formatter = importlib.import_module(FORMATS[fmt]).write
+    return write
 
 
 def render(diagnostics: Sequence[Diagnostic], fmt: str, stream: TextIO, summary: RunSummary | None = None,
@@ -73,26 +86,6 @@ def render(diagnostics: Sequence[Diagnostic], fmt: str, stream: TextIO, summary:
 
     Options: ``color`` (text: None = auto-detect a terminal), ``quiet`` (text: summary only).
     """
-    _load_builtin()
-    if fmt not in _FORMATS:
-        raise ValueError(f"unknown output format {fmt!r}; use one of: {', '.join(sorted(_FORMATS))}")
+    write = formatter(fmt)
     diags = sorted(diagnostics, key=Diagnostic.sort_key)
-    _FORMATS[fmt](diags, stream, summary or RunSummary(), options)
-
-
-def _load_builtin() -> None:
-    if "text" in _FORMATS:
-        return
-    from pv.report import github, jsonfmt, sarif, text
-
-    register_format("text", text.write)
-    register_format("json", jsonfmt.write)
-    register_format("github", github.write)
-    register_format("sarif", sarif.write)
-    try:  # pv lint's formatter, when present
-        from pv.report import junit
-
-        if hasattr(junit, "write"):
-            register_format("junit", junit.write)
-    except ImportError:
-        pass
+    write(diags, stream, summary or RunSummary(), options)

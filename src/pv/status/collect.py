@@ -15,15 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pv import rules as registry
-from pv.binding import codes as bind_codes
 from pv.binding.grammar import BARE_RE, NODE_ID_RE, Kind, Part, classify
 from pv.binding.resolve import Resolution, Resolver
 from pv.checks.mutants import mutants_of
-from pv.checks.policy import apply_policy
 from pv.config import PvConfig
 from pv.diagnostics import Diagnostic, Severity
 from pv.model.contract import FalsifierView, LoadedContract
+from pv.policy import apply_policy, is_error
 from pv.status.facts import ContractFacts, FalsifierFacts, RefFacts, RefKind
 from pv.testindex.index import build_index
 from pv.validate import ValidationRun, validate_paths
@@ -40,12 +38,7 @@ class Collected:
 
 
 def _is_error(code: str, config: PvConfig, resolver: Resolver) -> bool:
-    if code == bind_codes.BARE_AMBIGUOUS and not resolver.ambiguous_error:
-        return False
-    if code in config.severity:
-        return config.severity[code] >= Severity.ERROR
-    rule = registry.get(code)
-    return rule is None or rule.default_severity >= Severity.ERROR
+    return is_error(code, config, lowered=resolver.lowered_codes)
 
 
 def _param(part: Part) -> str:

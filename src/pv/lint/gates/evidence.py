@@ -25,13 +25,12 @@ def run(ctx: LintContext) -> GateOutcome:
     from pv.diagnostics import Diagnostic, Severity
     from pv.evidence.seal import mismatch as seal_mismatch
     from pv.status.facts import RefKind
-    from pv.status.lint_inputs import book_for, facts_for
 
-    book = book_for(ctx)
+    book = ctx.evidence_book()
     diags: list[Diagnostic] = []
     reported_packs: set[str] = set()
     measured = discharged = 0
-    for contract in facts_for(ctx):
+    for contract in ctx.status_facts():
         for f in contract.falsifiers:
             for ref in f.refs:
                 if ref.kind is not RefKind.LIVE or not (ctx.root / ref.pack).is_dir():

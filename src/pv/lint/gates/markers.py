@@ -26,7 +26,7 @@ def run(ctx: LintContext) -> GateOutcome:
     known = {f.id for c in ctx.validation.contracts for f in c.falsifiers()}
     diags: list[Diagnostic] = []
     markers = 0
-    full_set = ctx.shared.get("full_set", not ctx.options.explicit_paths)
+    full_set = ctx.full_set
     for func in index.functions():
         for marker in func.markers:
             markers += 1

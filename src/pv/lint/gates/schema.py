@@ -19,5 +19,5 @@ def run(ctx: LintContext) -> GateOutcome:
         if files else "no contract found",
         counts={"files": files, "contracts": len(ctx.validation.contracts)},
         vacuous_is_error=True,
-        ms_before=float(ctx.shared.get("validate_ms", 0.0)),
+        ms_before=ctx.validate_ms,
     )

@@ -27,7 +27,6 @@ def run(ctx: LintContext) -> GateOutcome:
     from pv.ledger import DEFAULT_LEDGER, Ledger, LedgerError
     from pv.status import codes
     from pv.status.ladder import MUTANT_NEVER_RUN_NOTE, NEVER_RUN_NOTE, compute, falsify_rung
-    from pv.status.lint_inputs import book_for, facts_for
 
     ledger_path = ctx.root / DEFAULT_LEDGER
     ledger_present = ledger_path.exists()
@@ -37,8 +36,8 @@ def run(ctx: LintContext) -> GateOutcome:
         rel = DEFAULT_LEDGER.as_posix()
         return GateOutcome([Diagnostic(codes.LEDGER, Severity.ERROR, str(exc).split(": ", 1)[-1], rel, 1, 1)],
                            measured=1, summary="results ledger unreadable")
-    declared = [c for c in facts_for(ctx) if c.declared is not None]
-    book = book_for(ctx)
+    declared = [c for c in ctx.status_facts() if c.declared is not None]
+    book = ctx.evidence_book()
     cache = ctx.index().file_hashes()  # test files this run already read and hashed
     diags: list[Diagnostic] = []
     unverified: list[str] = []

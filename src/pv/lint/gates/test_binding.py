@@ -48,8 +48,7 @@ def run(ctx: LintContext) -> GateOutcome:
             fallback = collect_files(index, resolver.undecided, use_cache=ctx.options.use_cache)
         diags.extend(fallback.diagnostics)
         resolver.attach_files(fallback.node_ids, fallback.errors)
-        ctx.shared.pop("binding", None)
-        report = ctx.binding()
+        report = ctx.rebind()
     diags.extend(report.diagnostics)
     measured = report.test_references if ctx.options.strict_test_binding else report.references
     if ctx.options.strict_test_binding and report.test_references == 0:
