@@ -36,6 +36,13 @@ from pv.parse.yamlload import KeyPath, load_file
 USAGE_CODES = frozenset({parse_codes.PATH_MISSING, parse_codes.PATH_NO_CONTRACTS})
 
 
+# validate's checks, one written-out list per kind, in the order their findings are reported:
+# the contract alone, then the contract against the project (mutants must apply to real files).
+# Cross-file checks (pv.checks.crossref) run once over the whole set after every file is loaded.
+CONTRACT_CHECKS: tuple[Callable[[LoadedContract], list[Diagnostic]], ...] = (check_status, check_ids, check_versions)
+PROJECT_CHECKS: tuple[Callable[[LoadedContract, Path], list[Diagnostic]], ...] = (check_mutants,)
+
+
 @dataclass(slots=True)
 class ValidationRun:
     contracts: list[LoadedContract] = field(default_factory=list)  # parsed as mappings (schema may be bad)
@@ -167,10 +174,10 @@ def _check_file(file: Path, shown: str, config: PvConfig, run: ValidationRun) ->
     contract = LoadedContract(path=shown, stem=stem, dialect=kind, model=model, raw=raw,
                               positions=parsed, file=file)
     run.contracts.append(contract)
-    diags += check_status(contract)
-    diags += check_ids(contract)
-    diags += check_versions(contract)
-    diags += check_mutants(contract, config.root)
+    for check in CONTRACT_CHECKS:
+        diags += check(contract)
+    for project_check in PROJECT_CHECKS:
+        diags += project_check(contract, config.root)
     return diags
 
 

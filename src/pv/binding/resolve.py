@@ -21,7 +21,7 @@ from pv.testindex import codes as index_codes
 from pv.testindex.discover import why_not_collected
 from pv.testindex.index import TestIndex, item_keywords
 from pv.testindex.kexpr import KExprError, compile_k, keyword_matcher
-from pv.testindex.model import TestFunction
+from pv.testindex.model import FileScan, TestFunction
 
 
 @dataclass(slots=True)
@@ -213,30 +213,7 @@ class Resolver:
         segments = base_rest.split("::") if base_rest else []
         name = segments[-1] if segments else None
         if scan is None:
-            path = self.root / file_part
-            if not self._exists(path):
-                hint = self._elsewhere(name) if name else None
-                res.findings.append(Finding(codes.FILE_MISSING, f"test file {file_part!r} does not exist",
-                    offset, hint=hint, fragment=file_part))
-                return res
-            if file_part in self.index.ignored:
-                res.findings.append(Finding(codes.FILE_NOT_COLLECTED,
-                    f"test file {file_part!r} exists but pytest does not collect it: {self.index.ignored[file_part]}",
-                    offset, fragment=file_part))
-                return res
-            doctest = self._doctest_file(file_part)
-            if doctest is not None and sep and not self._collected_has(text):
-                self._undecided(file_part, doctest)
-                res.findings.append(Finding(codes.UNDECIDABLE,
-                    f"cannot tell statically whether {text!r} exists: {doctest}", offset, fragment=text))
-                return res
-            why = why_not_collected(file_part, self.index.config) or "pytest's configuration does not select it"
-            if self._collected_has(text):
-                return self._from_collection(text, res)
-            res.findings.append(Finding(codes.FILE_NOT_COLLECTED,
-                f"test file {file_part!r} exists but pytest does not collect it: {why}", offset,
-                fragment=file_part))
-            return res
+            return self._unindexed_file(text, file_part, sep, name, offset, res)
         if scan.error:
             res.findings.append(Finding(codes.FILE_UNPARSABLE, f"test file {file_part!r} does not parse: {scan.error}",
                 offset, fragment=file_part))
@@ -268,7 +245,40 @@ class Resolver:
             return self._check_collected(text, res, offset)
         if self._collected_has(text):
             return self._from_collection(text, res)
-        # Not found: say exactly why.
+        return self._explain_missing(text, file_part, scan, segments, name, offset, res)
+
+    def _unindexed_file(self, text: str, file_part: str, sep: str, name: str | None, offset: int,
+                        res: Resolution) -> Resolution:
+        """A cited file the static index has no scan of: missing, ignored, a doctest, or not collected."""
+        path = self.root / file_part
+        if not self._exists(path):
+            hint = self._elsewhere(name) if name else None
+            res.findings.append(Finding(codes.FILE_MISSING, f"test file {file_part!r} does not exist",
+                offset, hint=hint, fragment=file_part))
+            return res
+        if file_part in self.index.ignored:
+            res.findings.append(Finding(codes.FILE_NOT_COLLECTED,
+                f"test file {file_part!r} exists but pytest does not collect it: {self.index.ignored[file_part]}",
+                offset, fragment=file_part))
+            return res
+        doctest = self._doctest_file(file_part)
+        if doctest is not None and sep and not self._collected_has(text):
+            self._undecided(file_part, doctest)
+            res.findings.append(Finding(codes.UNDECIDABLE,
+                f"cannot tell statically whether {text!r} exists: {doctest}", offset, fragment=text))
+            return res
+        why = why_not_collected(file_part, self.index.config) or "pytest's configuration does not select it"
+        if self._collected_has(text):
+            return self._from_collection(text, res)
+        res.findings.append(Finding(codes.FILE_NOT_COLLECTED,
+            f"test file {file_part!r} exists but pytest does not collect it: {why}", offset,
+            fragment=file_part))
+        return res
+
+    def _explain_missing(self, text: str, file_part: str, scan: FileScan, segments: list[str], name: str | None,
+                         offset: int, res: Resolution) -> Resolution:
+        """The cited test is not in the file's scan: say exactly why (the nearest real cause first)."""
+        qual = "::".join(segments)
         for k in range(len(segments), 0, -1):
             prefix = "::".join(segments[:k])
             reason = scan.not_collected.get(prefix)

@@ -176,6 +176,35 @@ def record(
     if commit is None:
         notes.append(f"{root} has no git commit, so this pack cannot be anchored in history (PV-EVID-013)")
 
+    metrics, metrics_source = _capture_metrics(command, metrics_file, metrics_abs, before, work, notes)
+    _copy_artifacts(artifacts, cwd, work, notes)
+
+    files = {
+        p.relative_to(work).as_posix(): sha256_file(p) for p in sorted(work.rglob("*")) if p.is_file()
+    }
+    try:
+        cwd_rel = cwd.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        cwd_rel = str(cwd)  # recorded outside the project: say where
+    manifest = Manifest(
+        name=name, created=created, argv=list(command), cwd=cwd_rel, exit_code=exit_code,
+        duration_s=round(duration, 3), commit=commit, dirty=dirty, environment=environment(),
+        falsifiers=list(dict.fromkeys(falsifiers)), metrics=metrics, metrics_source=metrics_source,
+        files=files, notes=notes,
+    )
+    manifest.write(work)
+    if pack_dir.exists():
+        shutil.rmtree(pack_dir)
+    work.rename(pack_dir)
+    return RecordResult(pack_dir, manifest)
+
+
+def _capture_metrics(command: Sequence[str], metrics_file: Path | None, metrics_abs: Path | None,
+                     before: tuple[float, str] | None, work: Path, notes: list[str]) -> tuple[dict[str, Any], str | None]:
+    """(metrics, the pack file they were read from): the --metrics file the command rewrote, else stdout.
+
+    A metrics file the command did not write or did not change is a note, never old numbers.
+    """
     metrics: dict[str, Any] = {}
     metrics_source: str | None = None
     if metrics_abs is not None:
@@ -197,7 +226,11 @@ def record(
             metrics, metrics_source = parsed, STDOUT
         elif "--json" in command:
             notes.append("the command was run with --json but printed no JSON object on stdout")
+    return metrics, metrics_source
 
+
+def _copy_artifacts(artifacts: Sequence[Path], cwd: Path, work: Path, notes: list[str]) -> None:
+    """Copy each artifact into the pack (links not followed); a missing or clashing one is a note."""
     for art in artifacts:
         src = art if art.is_absolute() else cwd / art
         dest = work / ARTIFACTS / src.name
@@ -212,22 +245,3 @@ def record(
             shutil.copytree(src, dest, symlinks=False)
         else:
             shutil.copyfile(src, dest)
-
-    files = {
-        p.relative_to(work).as_posix(): sha256_file(p) for p in sorted(work.rglob("*")) if p.is_file()
-    }
-    try:
-        cwd_rel = cwd.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        cwd_rel = str(cwd)  # recorded outside the project: say where
-    manifest = Manifest(
-        name=name, created=created, argv=list(command), cwd=cwd_rel, exit_code=exit_code,
-        duration_s=round(duration, 3), commit=commit, dirty=dirty, environment=environment(),
-        falsifiers=list(dict.fromkeys(falsifiers)), metrics=metrics, metrics_source=metrics_source,
-        files=files, notes=notes,
-    )
-    manifest.write(work)
-    if pack_dir.exists():
-        shutil.rmtree(pack_dir)
-    work.rename(pack_dir)
-    return RecordResult(pack_dir, manifest)

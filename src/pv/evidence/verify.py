@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,7 +191,24 @@ def verify_pack(
             f"recording: {manifest.notes[0][:200]}", hint="fix what the note says and record the run again",
             field="notes")
 
-    # 2. special files and links, hashes, missing and extra files
+    _check_files(pack_dir, root, manifest, entries, add)  # 2. special files and links, hashes, missing, extra
+    _check_metrics(pack_dir, root, manifest, entries, add)  # 3. metrics re-derived from their hashed source
+    _check_commit(root, manifest, add)  # 4. the commit anchored in history
+    if seals is not None:  # 4b. the seals contracts cite
+        _check_seals(pack_dir, root, manifest, seals, add)
+
+    # 5. per-falsifier predictions
+    if checks is not None:
+        for fid in manifest.falsifiers:
+            report.discharges[fid] = _judge(fid, manifest, checks, report.intact, add)
+    return report
+
+
+Add = Callable[..., None]  # verify_pack's ``add``: one finding against the pack
+
+
+def _check_files(pack_dir: Path, root: Path, manifest: Manifest, entries: Mapping[str, int], add: Add) -> None:
+    """Only regular files and directories; every listed file present with its recorded hash; nothing extra."""
     for rel, mode in sorted(entries.items()):
         if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
             add("PV-EVID-016", f"{rel} is a {file_kind(mode)}; a pack holds only regular files and directories",
@@ -216,7 +233,9 @@ def verify_pack(
         add("PV-EVID-005", f"{rel} is in the pack but not in the manifest", hint="remove it or re-record the pack",
             file=rel, path=_rel(pack_dir / rel, root))
 
-    # 3. metrics re-derived from their hashed source
+
+def _check_metrics(pack_dir: Path, root: Path, manifest: Manifest, entries: Mapping[str, int], add: Add) -> None:
+    """The manifest's metrics must be what its hashed metrics source says (a hand-edited number is caught)."""
     if manifest.metrics_source is not None:
         source = pack_dir / manifest.metrics_source
         mode = entries.get(manifest.metrics_source)
@@ -237,7 +256,9 @@ def verify_pack(
     elif manifest.metrics:
         add("PV-EVID-007", "manifest has metrics but no metrics_source they were read from")
 
-    # 4. commit anchored in history
+
+def _check_commit(root: Path, manifest: Manifest, add: Add) -> None:
+    """The recorded commit must exist in this repository's history."""
     if manifest.commit is None:
         add("PV-EVID-013", "no git commit was recorded with this pack",
             hint="record packs inside the project's git repository")
@@ -250,21 +271,16 @@ def verify_pack(
                 hint="the pack was recorded elsewhere or its commit was rewritten; re-record it here",
                 commit=manifest.commit)
 
-    # 4b. the seals contracts cite
-    if seals is not None:
-        cited = set(seals)
-        for seal in sorted(cited, key=str):
-            problem = mismatch(_rel(pack_dir, root), manifest.sha256, seal, root, manifest.to_json())
-            if problem:
-                add("PV-EVID-014" if seal else "PV-EVID-015", problem, field="seal",
-                    hint="restore manifest.json from git; a pack re-recorded on purpose is sealed again with "
-                    "`pv evidence seal --write`" if seal else f"pv evidence seal --write {_rel(pack_dir, root)}")
 
-    # 5. per-falsifier predictions
-    if checks is not None:
-        for fid in manifest.falsifiers:
-            report.discharges[fid] = _judge(fid, manifest, checks, report.intact, add)
-    return report
+def _check_seals(pack_dir: Path, root: Path, manifest: Manifest, seals: Collection[str | None], add: Add) -> None:
+    """Every seal a contract cites must equal the manifest's sha256."""
+    cited = set(seals)
+    for seal in sorted(cited, key=str):
+        problem = mismatch(_rel(pack_dir, root), manifest.sha256, seal, root, manifest.to_json())
+        if problem:
+            add("PV-EVID-014" if seal else "PV-EVID-015", problem, field="seal",
+                hint="restore manifest.json from git; a pack re-recorded on purpose is sealed again with "
+                "`pv evidence seal --write`" if seal else f"pv evidence seal --write {_rel(pack_dir, root)}")
 
 
 def _judge(fid: str, manifest: Manifest, checks: Mapping[str, CheckLike | None], intact: bool, add: Any) -> Discharge:
