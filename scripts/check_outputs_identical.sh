@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Captures what users see from pv and apr (stdout, stderr, exit code) so a refactor can prove it
 # changed nothing:  scripts/check_outputs_identical.sh OUT_DIR   (then `diff -r BEFORE AFTER`).
-# Masked as volatile, nothing else: timings ("[14 ms]", "in 0.12s", JSON "ms", JUnit time=) and the temp path.
+# Masked as volatile, nothing else: timings ("[14 ms]", "in 0.12s", JSON "ms", JUnit time=), the temp path
+# and the HEAD commit the version-bump gate compares against (each commit moves it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${1:?usage: scripts/check_outputs_identical.sh OUT_DIR}
@@ -15,7 +16,8 @@ cap() {  # cap NAME CMD...: one file per command, exit code last
   n=$((n + 1))
   { "$@" 2>&1; echo "exit=$?"; } | sed -E -e 's/\[[0-9]+ ms\]/[N ms]/g' -e 's/[0-9]+(\.[0-9]+)? ?(ms|s)\b/T/g' \
       -e 's/"(ms|seconds|duration_s|elapsed_s)": [0-9.e-]+/"\1": N/g' \
-      -e 's/time="[0-9.]+"/time="N"/g' -e "s#$tmp#TMP#g" > "$out/$(printf %02d $n)-$name.txt"
+      -e 's/time="[0-9.]+"/time="N"/g' -e 's/HEAD \([0-9a-f]{12}\)/HEAD (REV)/g' \
+      -e 's/"base": "[0-9a-f]{40}"/"base": "REV"/g' -e "s#$tmp#TMP#g" > "$out/$(printf %02d $n)-$name.txt"
 }
 fixtures="tests/fixtures/seed tests/fixtures/registries/rustpv tests/fixtures/validate"
 cap pv-help "$py" -m pv --help
