@@ -71,6 +71,20 @@ def test_binding_resolves_own_folder_then_root(tmp_path: Path) -> None:
     assert [(d.code, "sub-b/norm-v1.yaml" in d.message) for d in run.diagnostics] == [(codes.REF_BINDING, True)]
 
 
+def test_one_file_name_in_two_folders_is_not_a_duplicate_contract_unless_the_id_is_declared(tmp_path: Path) -> None:
+    reg = tmp_path / "reg"
+    shutil.copytree(FIXTURE, reg)
+    for team in ("sub-a", "sub-b"):  # IDs from the file name: the folder namespaces them
+        path = reg / team / "norm-v1.yaml"
+        path.write_text("".join(line for line in path.read_text().splitlines(keepends=True)
+                                if not line.startswith("  id: ")))
+    assert [d.code for d in _run(reg).diagnostics] == [codes.REF_BINDING_AMBIGUOUS]
+    path = reg / "sub-b" / "norm-v1.yaml"  # the same ID written in both files is a real duplicate
+    path.write_text(path.read_text().replace('  version: "1.0.0"\n', '  version: "1.0.0"\n  id: norm-v1\n', 1))
+    codes_seen = [d.code for d in _run(reg).diagnostics]
+    assert codes.REF_DUP_CONTRACT in codes_seen and codes.REF_BINDING_AMBIGUOUS in codes_seen
+
+
 def test_real_defects_stay_errors(tmp_path: Path) -> None:
     src = (FIXTURE / "sub-a" / "binding.yaml").read_text()
     (tmp_path / "binding.yaml").write_text(src.replace("status: partial", "status: pending"))

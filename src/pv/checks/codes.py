@@ -79,8 +79,9 @@ SEM_NO_VERSION = register("PV-SEM-007", E, "no version",
 
 # --- PV-REF: across contracts ------------------------------------------------------
 REF_DUP_CONTRACT = register("PV-REF-001", E, "two files declare the same contract ID",
-                            "Contract IDs (contract_id, metadata.id, else the file stem) are unique "
-                            "across all contracts given.").code
+                            "Contract IDs written in a file (contract_id, metadata.id, a kaizen record's "
+                            "contract) are unique across all contracts given; an ID taken from the file "
+                            "stem is namespaced by its folder.").code
 REF_DUP_ID = register("PV-REF-002", E, "ID declared in two contracts",
                       "A falsifier, gate, invariant, harness or failure-mode ID is declared by two "
                       "contracts; citations to it would be ambiguous. Rename one.").code

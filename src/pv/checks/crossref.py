@@ -25,12 +25,17 @@ def check_cross(contracts: Sequence[LoadedContract], bindings: Sequence[LoadedBi
 
 
 def _duplicate_contracts(contracts: Sequence[LoadedContract]) -> list[Diagnostic]:
+    """Two files declaring one contract ID. Two files that only share a file name in different folders
+    are not (a registry with a folder per crate has ``alimentar/configuration-v1.yaml`` and
+    ``trueno-db/configuration-v1.yaml``); a binding naming such a file ambiguously is PV-REF-006."""
     out = []
     first: dict[str, LoadedContract] = {}
     for c in contracts:
         cid = c.contract_id
         if cid in first:
             other = first[cid]
+            if not (c.id_is_declared or other.id_is_declared) and _folder(c) != _folder(other):
+                continue
             path = ("contract_id",) if "contract_id" in c.raw else ("metadata", "id") if "id" in c.metadata else ()
             line, col = c.locate(path)
             out.append(Diagnostic(codes.REF_DUP_CONTRACT, Severity.ERROR,
@@ -39,6 +44,10 @@ def _duplicate_contracts(contracts: Sequence[LoadedContract]) -> list[Diagnostic
         else:
             first[cid] = c
     return out
+
+
+def _folder(c: LoadedContract) -> str:
+    return Path(c.path).parent.as_posix()
 
 
 def _duplicate_ids(contracts: Sequence[LoadedContract]) -> list[Diagnostic]:

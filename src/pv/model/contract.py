@@ -95,11 +95,19 @@ class LoadedContract:
     @property
     def contract_id(self) -> str:
         """Top-level ``contract_id`` (a kaizen record's ``contract``), else ``metadata.id``, else the file stem."""
+        return self._declared_id() or self.stem
+
+    def _declared_id(self) -> str | None:
         own = self.raw.get("contract") if self.dialect == "kaizen" else self.raw.get("contract_id")
         for value in (own, self.metadata.get("id")):
             if isinstance(value, str) and value.strip():
                 return value
-        return self.stem
+        return None
+
+    @property
+    def id_is_declared(self) -> bool:
+        """True when the ID is written in the file; False when it is the file stem (folders namespace it)."""
+        return self._declared_id() is not None
 
     @property
     def version(self) -> str | None:
