@@ -181,8 +181,21 @@ def _classify_target(piece: str, offset: int) -> Part:
     return Part(Kind.UNCLASSIFIED, piece, offset)
 
 
+_CLASSIFIED: dict[str, tuple[Part, ...]] = {}  # text -> its parts: a run classifies each reference 2-3 times
+_CLASSIFIED_MAX = 200_000
+
+
 def classify(text: str) -> list[Part]:
-    """All parts of one reference string, in order. Never raises."""
+    """All parts of one reference string, in order. Never raises. Treat the parts as read-only."""
+    parts = _CLASSIFIED.get(text)
+    if parts is None:
+        if len(_CLASSIFIED) >= _CLASSIFIED_MAX:
+            _CLASSIFIED.clear()
+        parts = _CLASSIFIED[text] = tuple(_classify(text))
+    return list(parts)
+
+
+def _classify(text: str) -> list[Part]:
     if NODE_ID_RE.match(text) and "&&" not in text and " " not in text and "+" not in text:
         return [Part(Kind.NODE_ID, text, 0)]  # the common case, without the general machinery
     stripped, lead = _stripped(text, 0)

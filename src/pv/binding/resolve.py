@@ -11,6 +11,7 @@ is what pytest itself does with ``-k``.
 from __future__ import annotations
 
 import difflib
+import heapq
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,8 +43,35 @@ class Resolution:
     specific: bool = False  # bound to named functions (not a module, class or -k selection)
 
 
+# "Did you mean" over a huge option list (a function with thousands of parametrize IDs) would cost
+# difflib a second per miss; past this many options only those sharing the longest prefix with the
+# word are compared (a hint, not a verdict: the finding is the same either way).
+CLOSE_SCAN_MAX = 128
+
+
 def _close(word: str, options: list[str], n: int = 3) -> list[str]:
+    if len(options) > CLOSE_SCAN_MAX:
+        low = word.lower()
+
+        def shared(option: str) -> int:
+            option = option.lower()
+            k = 0
+            for a, b in zip(low, option, strict=False):
+                if a != b:
+                    break
+                k += 1
+            return k
+
+        options = heapq.nlargest(CLOSE_SCAN_MAX, options, key=shared)
     return difflib.get_close_matches(word, options, n=n, cutoff=0.8)
+
+
+def _node_file(text: str) -> str:
+    """The file part of a node ID as the index keys it (canonicalised like ``node_id`` does)."""
+    file_part = text.partition("::")[0]
+    if file_part.startswith(".") or "/." in file_part or "//" in file_part or "\\" in file_part:
+        file_part = os.path.normpath(file_part.replace("\\", "/")).replace(os.sep, "/")
+    return file_part
 
 
 def _split_param(text: str) -> tuple[str, str | None]:
@@ -81,7 +109,11 @@ class Resolver:
         """pytest's real collection decides existence for these files only (the strict-mode fallback)."""
         self.exact = {rel: set(ids) for rel, ids in node_ids.items()}
         self.exact_errors = dict(errors)
-        self._memo.clear()
+        decided = set(self.exact) | set(self.exact_errors)
+        # Only answers about the files pytest just decided can change (and bare names or pytest
+        # commands, which may land anywhere); every other memoized answer stands.
+        self._memo = {key: res for key, res in self._memo.items()
+                      if key[0] == Kind.NODE_ID.value and _node_file(key[1]) not in decided}
         for ids in self.exact.values():
             for nid in ids:
                 base, _ = _split_param(nid)
@@ -188,9 +220,7 @@ class Resolver:
     def node_id(self, text: str, offset: int) -> Resolution:
         res = Resolution()
         file_part, sep, rest = text.partition("::")
-        canonical = file_part
-        if file_part.startswith(".") or "/." in file_part or "//" in file_part or "\\" in file_part:
-            canonical = os.path.normpath(file_part.replace("\\", "/")).replace(os.sep, "/")
+        canonical = _node_file(file_part)
         if self.inside_root(file_part) is None:
             res.findings.append(Finding(codes.OUTSIDE_ROOT,
                 f"test file {file_part!r} is outside the project root {self.root}", offset, fragment=file_part))
