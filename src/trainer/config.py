@@ -28,17 +28,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from trainer.errors import AprError
+from trainer.errors import (
+    FALSIFY_APR_PRETRAIN_INIT_005,
+    FM_ARCH_HF_CONFIG,
+    FM_ARCH_UNKNOWN_PRESET,
+    INV_ARCH_370M_002,
+    INV_ARCH_370M_003,
+    AprError,
+)
 
 Family = Literal["llama", "qwen2"]
 FAMILIES: tuple[str, ...] = ("llama", "qwen2")
-
-# Error IDs raised here (grep-able in contracts/llama-370m-sovereign-v1.yaml).
-ID_HEADS = "INV-ARCH-370M-002"  # num_heads * head_dim == hidden_size
-ID_GQA = "INV-ARCH-370M-003"  # num_kv_heads divides num_heads
-ID_PRESET = "FM-ARCH-UNKNOWN-PRESET"
-ID_HF_CONFIG = "FM-ARCH-HF-CONFIG"
-ID_APR_METADATA = "FALSIFY-APR-PRETRAIN-INIT-005"  # bogus metadata fails at arch extraction
 
 _HF_ARCH = {"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM"}
 _APR_MODEL_TYPE = {"llama": "Llama", "qwen2": "Qwen2"}
@@ -86,7 +86,7 @@ class ModelConfig:
         where = f"model config {self.name!r}"
         if self.family not in FAMILIES:
             raise AprError(
-                ID_HF_CONFIG,
+                FM_ARCH_HF_CONFIG,
                 f"{where}: family {self.family!r} is not a supported decoder family",
                 fix=f"use one of {', '.join(FAMILIES)}",
             )
@@ -101,7 +101,7 @@ class ModelConfig:
         ):
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise AprError(ID_HF_CONFIG, f"{where}: {field} must be a positive integer, found {value!r}")
+                raise AprError(FM_ARCH_HF_CONFIG, f"{where}: {field} must be a positive integer, found {value!r}")
         for field in ("rope_theta", "rms_norm_eps"):
             value = getattr(self, field)
             if (
@@ -111,19 +111,19 @@ class ModelConfig:
                 or value <= 0
             ):
                 raise AprError(
-                    ID_HF_CONFIG, f"{where}: {field} must be a positive finite number, found {value!r}"
+                    FM_ARCH_HF_CONFIG, f"{where}: {field} must be a positive finite number, found {value!r}"
                 )
         if self.hidden_size % self.num_heads != 0:
             raise AprError(
-                ID_HEADS,
+                INV_ARCH_370M_002,
                 f"{where}: hidden_size {self.hidden_size} is not a multiple of num_heads {self.num_heads}",
                 fix="choose num_heads so that num_heads * head_dim == hidden_size",
             )
         if self.head_dim % 2 != 0:
-            raise AprError(ID_HEADS, f"{where}: head_dim {self.head_dim} must be even for rotary embeddings")
+            raise AprError(INV_ARCH_370M_002, f"{where}: head_dim {self.head_dim} must be even for rotary embeddings")
         if self.num_heads % self.num_kv_heads != 0:
             raise AprError(
-                ID_GQA,
+                INV_ARCH_370M_003,
                 f"{where}: num_kv_heads {self.num_kv_heads} does not divide num_heads {self.num_heads}",
                 fix="grouped-query attention needs num_heads % num_kv_heads == 0",
             )
@@ -152,7 +152,7 @@ class ModelConfig:
         """A ``config.json`` dict that transformers loads as the same model."""
         if self.family == "llama" and self.attention_bias:
             raise AprError(
-                ID_HF_CONFIG,
+                FM_ARCH_HF_CONFIG,
                 f"model config {self.name!r}: a Llama with Q/K/V-only bias has no Hugging Face equivalent "
                 "(LlamaConfig.attention_bias also adds an o_proj bias)",
                 fix="use family 'qwen2' for Q/K/V biases",
@@ -186,7 +186,7 @@ class ModelConfig:
         """Read a Hugging Face ``config.json`` dict; refuse what we cannot compute faithfully."""
 
         def fail(message: str, fix: str | None = None) -> AprError:
-            return AprError(ID_HF_CONFIG, f"config.json: {message}", fix=fix)
+            return AprError(FM_ARCH_HF_CONFIG, f"config.json: {message}", fix=fix)
 
         if not isinstance(d, Mapping):
             raise fail(f"expected a JSON object, found {type(d).__name__}")
@@ -313,7 +313,7 @@ class ModelConfig:
 
         def fail(message: str) -> AprError:
             return AprError(
-                ID_APR_METADATA,
+                FALSIFY_APR_PRETRAIN_INIT_005,
                 f"{source}: cannot extract the architecture: {message}",
                 fix="the file's metadata must carry hidden_size, num_layers, num_heads, num_kv_heads, "
                 "vocab_size, intermediate_size (canonical APR keys)",
@@ -374,7 +374,7 @@ class ModelConfig:
                 tie_word_embeddings=tied,
             )
         except AprError as exc:
-            if exc.gate_id == ID_APR_METADATA:
+            if exc.gate_id == FALSIFY_APR_PRETRAIN_INIT_005:
                 raise
             raise fail(exc.detail) from None
 
@@ -474,7 +474,7 @@ def get_preset(name: str, **overrides: Any) -> ModelConfig:
         config = PRESETS[name]
     except KeyError:
         raise AprError(
-            ID_PRESET,
+            FM_ARCH_UNKNOWN_PRESET,
             f"unknown model preset {name!r}",
             fix=f"use one of: {', '.join(sorted(PRESETS))}",
         ) from None

@@ -38,7 +38,12 @@ import torch
 
 from trainer.atomic import atomic_open
 from trainer.config import APR_ALIASES
-from trainer.errors import AprError
+from trainer.errors import (
+    FALSIFY_APR_PRETRAIN_INIT_003,
+    FALSIFY_APR_PRETRAIN_INIT_004,
+    FALSIFY_APR_PRETRAIN_INIT_005,
+    AprError,
+)
 
 APR_MAGIC_V2 = b"APR\x00"
 APR_MAGIC_V1 = b"APRN"
@@ -66,19 +71,24 @@ FLAG_LAYOUT_ROW_MAJOR = 0x0400
 FLAG_LAYOUT_COLUMN_MAJOR = 0x0800
 FLAGS_DEFINED = 0x0FFF
 
-# Gate IDs: structural problems are the init path's INIT-004 (magic, truncation,
-# corruption); unusable metadata is INIT-005 (architecture extraction).
-ID_FORMAT = "FALSIFY-APR-PRETRAIN-INIT-004"
-ID_METADATA = "FALSIFY-APR-PRETRAIN-INIT-005"
-
 
 class AprFormatError(AprError):
-    """A malformed, truncated, corrupt or unsupported APR file (exit 3: refused before compute)."""
+    """A malformed, truncated, corrupt or unsupported APR file (exit 3: refused before compute).
+
+    Structural problems are the init path's INIT-004 (magic, truncation, corruption); unusable
+    metadata is INIT-005 (architecture extraction).
+    """
 
     exit_code = 3
 
     def __init__(
-        self, path: str | Path, where: str, message: str, *, gate_id: str = ID_FORMAT, fix: str | None = None
+        self,
+        path: str | Path,
+        where: str,
+        message: str,
+        *,
+        gate_id: str = FALSIFY_APR_PRETRAIN_INIT_004,
+        fix: str | None = None,
     ):
         self.path = str(path)
         self.where = where
@@ -474,10 +484,11 @@ def _parse_metadata(r: _Reader, h: AprHeader) -> dict[str, Any]:
         meta = load_bounded(raw, max_bytes=len(raw))
     except ValueError as exc:  # BoundedJsonError: bad UTF-8/JSON, too deep, huge integer, NaN
         raise r.fail(
-            where, f"expected a UTF-8 JSON object, found invalid data ({exc})", gate_id=ID_METADATA
+            where, f"expected a UTF-8 JSON object, found invalid data ({exc})", gate_id=FALSIFY_APR_PRETRAIN_INIT_005
         ) from None
     if not isinstance(meta, dict):
-        raise r.fail(where, f"expected a JSON object, found {type(meta).__name__}", gate_id=ID_METADATA)
+        raise r.fail(where, f"expected a JSON object, found {type(meta).__name__}",
+                     gate_id=FALSIFY_APR_PRETRAIN_INIT_005)
     return meta
 
 
@@ -628,7 +639,7 @@ def _open_and_parse(
         fh = open(p, "rb")  # noqa: SIM115 - closed by the caller
     except FileNotFoundError:
         raise AprFormatError(
-            p, "path", "file does not exist", gate_id="FALSIFY-APR-PRETRAIN-INIT-003"
+            p, "path", "file does not exist", gate_id=FALSIFY_APR_PRETRAIN_INIT_003
         ) from None
     except IsADirectoryError:
         raise AprFormatError(p, "path", "is a directory, expected an .apr file") from None

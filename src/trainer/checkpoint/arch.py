@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from trainer.checkpoint.arch_fields import check_fields
-from trainer.checkpoint.init_errors import INIT_ARCH, InitError
+from trainer.checkpoint.init_errors import InitError
 from trainer.config import ModelConfig
-from trainer.errors import AprError
+from trainer.errors import FALSIFY_APR_PRETRAIN_INIT_005, AprError
 
 # HF config.json keys with no safe default: absent means the metadata is bogus.
 HF_REQUIRED: tuple[str, ...] = (
@@ -48,14 +48,15 @@ def config_from_hf_dict(
     missing = [key_names.get(k, k) for k in HF_REQUIRED if d.get(k) is None]
     if missing:
         raise InitError(
-            INIT_ARCH,
+            FALSIFY_APR_PRETRAIN_INIT_005,
             f"{path}: cannot extract the architecture: missing {', '.join(missing)}",
             fix=_FIX,
         )
     try:
         return ModelConfig.from_hf_config(d, name=name)
     except AprError as exc:
-        raise InitError(INIT_ARCH, f"{path}: cannot extract the architecture: {exc.detail}", fix=exc.fix or _FIX) from None
+        raise InitError(FALSIFY_APR_PRETRAIN_INIT_005,
+                        f"{path}: cannot extract the architecture: {exc.detail}", fix=exc.fix or _FIX) from None
 
 
 def config_from_apr_metadata(meta: Mapping[str, Any], *, path: Path) -> ModelConfig:
@@ -64,4 +65,4 @@ def config_from_apr_metadata(meta: Mapping[str, Any], *, path: Path) -> ModelCon
     try:
         return ModelConfig.from_apr_metadata(meta, source=str(path))
     except AprError as exc:
-        raise InitError(INIT_ARCH, exc.detail, fix=exc.fix or _FIX) from None
+        raise InitError(FALSIFY_APR_PRETRAIN_INIT_005, exc.detail, fix=exc.fix or _FIX) from None

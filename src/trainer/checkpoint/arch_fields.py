@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainer.checkpoint.bounded_json import show_value, type_name
-from trainer.checkpoint.init_errors import INIT_ARCH, InitError
+from trainer.checkpoint.init_errors import InitError
+from trainer.errors import FALSIFY_APR_PRETRAIN_INIT_005
 
 if TYPE_CHECKING:
     from trainer.checkpoint.source import TensorInfo
@@ -77,7 +78,7 @@ _LAYER = re.compile(r"^model\.layers\.(\d{1,9})\.")
 
 def _refuse(path: Path, key: str, value: Any, expected: str) -> InitError:
     return InitError(
-        INIT_ARCH,
+        FALSIFY_APR_PRETRAIN_INIT_005,
         f"{path}: field {key!r} is {type_name(value)} ({show_value(value)}); expected {expected}",
         fix=f"set {key!r} to {expected} (the file is corrupt, hostile or hand-edited)",
     )
@@ -165,7 +166,7 @@ def check_against_tensors(config: ModelConfig, tensors: Mapping[str, TensorInfo]
     if count != config.num_layers:
         held = f"layers 0..{count - 1}" if layers else "no model.layers.N tensors"
         raise InitError(
-            INIT_ARCH,
+            FALSIFY_APR_PRETRAIN_INIT_005,
             f"{path}: the metadata declares {config.num_layers} layers but the tensors hold {held} "
             f"({len(tensors)} tensors in the file)",
             fix="the layer count in the metadata must match the stored tensors; re-export the checkpoint",
@@ -174,7 +175,7 @@ def check_against_tensors(config: ModelConfig, tensors: Mapping[str, TensorInfo]
     want = (config.vocab_size, config.hidden_size)
     if emb is not None and tuple(emb.shape) != want:
         raise InitError(
-            INIT_ARCH,
+            FALSIFY_APR_PRETRAIN_INIT_005,
             f"{path}: the metadata declares vocab {want[0]} x hidden {want[1]} but model.embed_tokens.weight "
             f"is {list(emb.shape)}",
             fix="the vocab_size/hidden_size in the metadata must match the embedding tensor; re-export the checkpoint",

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer.checkpoint.init_errors import INIT_FORMAT, InitError, show_bytes
+from trainer.checkpoint.init_errors import InitError, show_bytes
 from trainer.checkpoint.source import TensorInfo
+from trainer.errors import FALSIFY_APR_PRETRAIN_INIT_004
 
 if TYPE_CHECKING:
     import torch
@@ -101,7 +102,7 @@ class _Cursor:
     def need(self, n: int, what: str) -> None:
         if n < 0 or self.pos + n > self.size:
             raise InitError(
-                INIT_FORMAT,
+                FALSIFY_APR_PRETRAIN_INIT_004,
                 f"{self.path}: truncated GGUF: {what} needs {n} bytes at offset {self.pos} "
                 f"but the file has {self.size} bytes",
                 fix="re-download or re-convert the file; it is cut short or corrupt",
@@ -123,7 +124,7 @@ class _Cursor:
         n = self.u64(f"{what} length")
         if n > MAX_STRING:
             raise InitError(
-                INIT_FORMAT,
+                FALSIFY_APR_PRETRAIN_INIT_004,
                 f"{self.path}: GGUF {what} at offset {self.pos - 8} claims {n} bytes (limit {MAX_STRING})",
                 fix="the file is corrupt or hostile; do not use it",
             )
@@ -134,7 +135,7 @@ class _Cursor:
             return raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InitError(
-                INIT_FORMAT,
+                FALSIFY_APR_PRETRAIN_INIT_004,
                 f"{self.path}: GGUF {what} at offset {self.pos - n} is not valid UTF-8 ({exc.reason})",
                 fix="the file is corrupt; re-download it",
             ) from None
@@ -151,7 +152,7 @@ class _Cursor:
             min_size = 8 if etype == _STRING else _SCALARS.get(etype, ("", 0))[1]
             if etype not in _SCALARS and etype != _STRING:
                 raise InitError(
-                    INIT_FORMAT,
+                    FALSIFY_APR_PRETRAIN_INIT_004,
                     f"{self.path}: GGUF {what} has array element type {etype} at offset {self.pos - 12}",
                     fix="nested or unknown array types are not supported; the file may be corrupt",
                 )
@@ -164,7 +165,7 @@ class _Cursor:
             self.pos += count * size
             return items
         raise InitError(
-            INIT_FORMAT,
+            FALSIFY_APR_PRETRAIN_INIT_004,
             f"{self.path}: GGUF {what} has unknown value type {vtype} at offset {self.pos - 4}",
             fix="the file is corrupt or from an unsupported GGUF revision",
         )
@@ -198,7 +199,7 @@ class GGUFReader:
         with open(self.path, "rb") as fh:
             if size < 4:
                 raise InitError(
-                    INIT_FORMAT,
+                    FALSIFY_APR_PRETRAIN_INIT_004,
                     f"{self.path}: {size}-byte file; found {show_bytes(fh.read(4))}, expected GGUF magic "
                     f"{show_bytes(GGUF_MAGIC)}",
                     fix="point --init at a complete GGUF, APR or Hugging Face checkpoint",
@@ -209,7 +210,7 @@ class GGUFReader:
             magic = bytes(buf[:4])
             if magic != GGUF_MAGIC:
                 raise InitError(
-                    INIT_FORMAT,
+                    FALSIFY_APR_PRETRAIN_INIT_004,
                     f"{self.path}: bad magic: found {show_bytes(magic)}, expected {show_bytes(GGUF_MAGIC)}",
                     fix="the file is not GGUF",
                 )
@@ -217,7 +218,7 @@ class GGUFReader:
             version = cur.u32("version")
             if version not in SUPPORTED_VERSIONS:
                 raise InitError(
-                    INIT_FORMAT,
+                    FALSIFY_APR_PRETRAIN_INIT_004,
                     f"{self.path}: GGUF version {version} at offset 4; supported: {SUPPORTED_VERSIONS}",
                     fix="re-convert the model with a current llama.cpp",
                 )
@@ -235,7 +236,7 @@ class GGUFReader:
                 ndim = cur.u32(f"tensor {name!r} ndim")
                 if not 1 <= ndim <= MAX_DIMS:
                     raise InitError(
-                        INIT_FORMAT,
+                        FALSIFY_APR_PRETRAIN_INIT_004,
                         f"{self.path}: tensor {name!r} has {ndim} dims (GGUF allows 1..{MAX_DIMS})",
                         fix="the file is corrupt",
                     )
@@ -246,7 +247,7 @@ class GGUFReader:
             align = self._meta.get("general.alignment", DEFAULT_ALIGNMENT)
             if not isinstance(align, int) or align <= 0 or align & (align - 1):
                 raise InitError(
-                    INIT_FORMAT,
+                    FALSIFY_APR_PRETRAIN_INIT_004,
                     f"{self.path}: general.alignment={align!r} is not a positive power of two",
                     fix="the file is corrupt",
                 )
@@ -257,7 +258,7 @@ class GGUFReader:
                     block, type_size = GGML_QUANT_SIZES[qt]
                 except (ValueError, KeyError):
                     raise InitError(
-                        INIT_FORMAT,
+                        FALSIFY_APR_PRETRAIN_INIT_004,
                         f"{self.path}: tensor {name!r} has unknown GGML type {qtype}",
                         fix="re-convert with a supported quantisation (F32, F16, BF16, Q4_0/1, Q5_x, Q8_0, K-quants)",
                     ) from None
@@ -266,7 +267,7 @@ class GGUFReader:
                     n *= d
                 if ne[0] % block:
                     raise InitError(
-                        INIT_FORMAT,
+                        FALSIFY_APR_PRETRAIN_INIT_004,
                         f"{self.path}: tensor {name!r} row length {ne[0]} is not a multiple of the "
                         f"{qt.name} block size {block}",
                         fix="the file is corrupt",
@@ -275,7 +276,7 @@ class GGUFReader:
                 start = data_start + rel
                 if rel % align or start + nbytes > size:
                     raise InitError(
-                        INIT_FORMAT,
+                        FALSIFY_APR_PRETRAIN_INIT_004,
                         f"{self.path}: tensor {name!r} ({qt.name}, {nbytes} bytes) at offset {start} "
                         f"ends at {start + nbytes}, past the end of the {size}-byte file"
                         if start + nbytes > size
@@ -284,7 +285,8 @@ class GGUFReader:
                     )
                 hf = hf_name(name)
                 if hf in self._tensors:
-                    raise InitError(INIT_FORMAT, f"{self.path}: tensor {name!r} appears twice", fix="corrupt file")
+                    raise InitError(FALSIFY_APR_PRETRAIN_INIT_004,
+                                    f"{self.path}: tensor {name!r} appears twice", fix="corrupt file")
                 dims = tuple(reversed(ne))
                 self._stored[hf] = _Stored(qtype, dims, start, nbytes)
                 self._tensors[hf] = TensorInfo(hf, dims, qt.name, name, nbytes)
@@ -357,7 +359,8 @@ class GGUFReader:
             fh.seek(st.offset)
             raw = fh.read(st.nbytes)
         if len(raw) != st.nbytes:  # file shrank after open
-            raise InitError(INIT_FORMAT, f"{self.path}: tensor {name!r} truncated while reading", fix="re-download")
+            raise InitError(FALSIFY_APR_PRETRAIN_INIT_004,
+                            f"{self.path}: tensor {name!r} truncated while reading", fix="re-download")
         qt = GGMLQuantizationType(st.qtype)
         arr = np.frombuffer(raw, dtype=np.uint8)
         if len(st.dims) > 1:
@@ -389,7 +392,7 @@ class GGUFReader:
             return None
         if model != "gpt2":
             raise InitError(
-                INIT_FORMAT,
+                FALSIFY_APR_PRETRAIN_INIT_004,
                 f"{self.path}: tokenizer.ggml.model={model!r}; only byte-level BPE ('gpt2') can be extracted",
                 fix="pass --tokenizer DIR with the model's original tokenizer.json",
             )

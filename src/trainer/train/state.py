@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer.errors import PreflightError
+from trainer.errors import GATE_PREFLIGHT_RESUME, PreflightError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import torch
@@ -200,7 +200,7 @@ REQUIRED_RESUME_KEYS: dict[str, type | tuple[type, ...]] = {
 
 
 def _resume_error(msg: str) -> PreflightError:
-    return PreflightError("GATE-PREFLIGHT-RESUME", f"--resume: {msg}",
+    return PreflightError(GATE_PREFLIGHT_RESUME, f"--resume: {msg}",
                           fix="start a new run, or restore the checkpoint files")
 
 
