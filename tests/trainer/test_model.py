@@ -8,8 +8,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from trainer.config import ModelConfig, get_preset
+from trainer.config import ModelConfig
 from trainer.model import LlamaForCausalLM, count_parameters, make_optimizer
+from trainer.presets import get_preset
 
 LLAMA_370M_BAND = (366_000_000, 374_000_000)
 

@@ -104,8 +104,8 @@ def _seconds_per_step(report: PreflightReport, opts: TrainOptions) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from trainer.config import get_preset
     from trainer.errors import GATE_PREFLIGHT_ARGS, GATE_PREFLIGHT_RUNDIR, PreflightError, RunAborted
+    from trainer.presets import get_preset
     from trainer.train.device import resolve_device
     from trainer.train.loop import run_training
     from trainer.train.options import TrainOptions

@@ -120,8 +120,8 @@ def resolve_model_config(opts: TrainOptions) -> tuple[ModelConfig, Any | None]:
 
         spec = inspect_init(opts.init)
         return spec.config, spec
-    from trainer.config import get_preset
     from trainer.errors import AprError
+    from trainer.presets import get_preset
 
     overrides = {"vocab_size": opts.vocab_size} if opts.vocab_size is not None else {}
     try:

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from trainer.config import ModelConfig, get_preset
+from trainer.config import ModelConfig
 from trainer.errors import PreflightError
 from trainer.model import LlamaForCausalLM
+from trainer.presets import get_preset
 from trainer.train.preflight import check_vocab, resolve_model_config
 
 REPO = Path(__file__).resolve().parents[3]
