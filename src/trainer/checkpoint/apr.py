@@ -37,7 +37,7 @@ from typing import Any, BinaryIO
 import torch
 
 from trainer.atomic import atomic_open
-from trainer.config import APR_ALIASES
+from trainer.checkpoint.arch import check_canonical_keys
 from trainer.errors import (
     FALSIFY_APR_PRETRAIN_INIT_003,
     FALSIFY_APR_PRETRAIN_INIT_004,
@@ -246,20 +246,10 @@ def _tensor_bytes(name: str, tensor: torch.Tensor) -> tuple[int, bytes | memoryv
     return code, memoryview(t.reshape(-1).view(torch.uint8).numpy())
 
 
-def _check_metadata_keys(metadata: Mapping[str, Any]) -> None:
-    """Writers emit canonical keys only: an alias next to its canonical key makes realizar drop all metadata."""
-    for canonical, aliases in APR_ALIASES.items():
-        for alias in aliases:
-            if alias in metadata:
-                raise ValueError(
-                    f"APR metadata key {alias!r} is an alias of {canonical!r}; write the canonical key only"
-                )
-
-
 def build_metadata(tensors: Mapping[str, torch.Tensor], metadata: Mapping[str, Any]) -> dict[str, Any]:
     """The metadata actually written: the caller's keys plus aprender's always-written fields."""
     out = dict(metadata)
-    _check_metadata_keys(out)
+    check_canonical_keys(out)
     out.setdefault("model_type", "custom")
     for key in ("license", "data_source", "data_license"):
         out.setdefault(key, None)

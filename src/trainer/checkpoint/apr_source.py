@@ -60,7 +60,7 @@ class AprReader:
         return None, [], f"{self.path} metadata (no 'architecture' key)"
 
     def model_config(self, name: str) -> ModelConfig:
-        """Canonical keys (alias fallback) via ModelConfig.from_apr_metadata.
+        """Canonical keys (alias fallback) via checkpoint.arch.from_apr_metadata.
 
         apr-format.md §1.7: aprender drops ``lm_head.weight`` for tied models and
         readers fall back to the embedding, so a file without ``lm_head.weight``
