@@ -373,6 +373,14 @@ class _Reader:
 
 def _parse_header(r: _Reader) -> tuple[AprHeader, dict[int, DType]]:
     """Rules 1-4 and 8 (data_offset alignment) of apr-format.md §3."""
+    dtypes = _check_magic(r)
+    h = _read_fixed_header(r)
+    _check_offsets(r, h)
+    return h, dtypes
+
+
+def _check_magic(r: _Reader) -> dict[int, DType]:
+    """Rule 1: the magic (v2, early v2; v1 refused with its reason); the dtype table it implies."""
     if r.size < 4:
         found = bytes(r.read(0, r.size, "magic"))
         raise r.fail(
@@ -399,6 +407,11 @@ def _parse_header(r: _Reader) -> tuple[AprHeader, dict[int, DType]]:
             "magic at offset 0",
             f"expected {APR_MAGIC_V2!r} (APR v2), found {magic!r} (hex {magic.hex(' ')}): not an APR file",
         )
+    return dtypes
+
+
+def _read_fixed_header(r: _Reader) -> AprHeader:
+    """Rules 2-3: the 64-byte header, its CRC, version 2 and flags (row-major, uncompressed, unencrypted)."""
     if r.size < HEADER_SIZE:
         raise r.fail(
             "header", f"file has {r.size} bytes, fewer than the {HEADER_SIZE}-byte header (truncated)"
@@ -433,8 +446,13 @@ def _parse_header(r: _Reader) -> tuple[AprHeader, dict[int, DType]]:
     if h.flags & ~FLAGS_DEFINED:
         warnings.warn(
             f"{r.path}: APR flags 0x{h.flags:04x} set undefined bits 0x{h.flags & ~FLAGS_DEFINED:04x}",
-            stacklevel=3,
+            stacklevel=4,
         )
+    return h
+
+
+def _check_offsets(r: _Reader, h: AprHeader) -> None:
+    """Rules 4 and 8: metadata, index and data regions in order, inside the file, data aligned."""
     payload_end = r.size - FOOTER_SIZE
     if payload_end < HEADER_SIZE:
         raise r.fail("footer", f"file has {r.size} bytes: no room for the 4-byte CRC footer after the header")
@@ -461,7 +479,6 @@ def _parse_header(r: _Reader) -> tuple[AprHeader, dict[int, DType]]:
         )
     if h.data_offset % ALIGN:
         raise r.fail("data_offset at offset 32", f"expected a multiple of {ALIGN}, found {h.data_offset}")
-    return h, dtypes
 
 
 def _parse_metadata(r: _Reader, h: AprHeader) -> dict[str, Any]:
