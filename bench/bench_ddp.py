@@ -37,8 +37,8 @@ def worker(args: argparse.Namespace) -> None:
     """One rank (or the single process): time ``train_step`` and write rank 0's median to ``args.result``."""
     import torch
 
-    from trainer.config import get_preset
     from trainer.model import LlamaForCausalLM, make_optimizer
+    from trainer.presets import get_preset
     from trainer.train import distributed
     from trainer.train.loop import train_step
 

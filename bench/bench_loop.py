@@ -43,9 +43,9 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=8)
     args = ap.parse_args()
 
-    from trainer.config import get_preset
     from trainer.data.reader import WindowReader
     from trainer.model import LlamaForCausalLM, make_optimizer
+    from trainer.presets import get_preset
     from trainer.train.loop import run_training, train_step
     from trainer.train.options import TrainOptions
     from trainer.train.preflight import run_preflight

@@ -34,8 +34,10 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from trainer.config import ModelConfig, get_preset
+from trainer.checkpoint.arch import to_hf_config
+from trainer.config import ModelConfig
 from trainer.model import LlamaForCausalLM, autocast, count_parameters, make_optimizer
+from trainer.presets import get_preset
 
 VARIANTS = ("hf", "hf+fused", "ours-foreach", "ours", "hf+bf16", "ours+bf16", "ours+compile")
 
@@ -43,7 +45,7 @@ VARIANTS = ("hf", "hf+fused", "ours-foreach", "ours", "hf+bf16", "ours+bf16", "o
 def _hf_model(config: ModelConfig) -> torch.nn.Module:
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    hf_config = AutoConfig.for_model(**config.to_hf_config())
+    hf_config = AutoConfig.for_model(**to_hf_config(config))
     return AutoModelForCausalLM.from_config(hf_config, attn_implementation="sdpa", dtype=torch.float32)
 
 

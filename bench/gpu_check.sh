@@ -28,7 +28,7 @@ log "2/5 ${STEPS}-step ${PRESET} from scratch"
 import json, sys
 from pathlib import Path
 import numpy as np
-from trainer.config import get_preset
+from trainer.presets import get_preset
 root, preset = Path(sys.argv[1]), sys.argv[2]
 for name, vocab in (("scratch", get_preset(preset).vocab_size), ("init", 49152)):
     rng = np.random.default_rng(0)

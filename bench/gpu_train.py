@@ -44,8 +44,8 @@ def run_variant(variant: str, preset: str, seq: int, batch: int, steps: int, war
                 device: str) -> dict[str, object]:
     import torch
 
-    from trainer.config import get_preset
     from trainer.model import make_optimizer
+    from trainer.presets import get_preset
     from trainer.train.builder import build_training_model, maybe_compile, resolve_compute
     from trainer.train.loop import train_step
 

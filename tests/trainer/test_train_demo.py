@@ -105,7 +105,7 @@ def test_demo_validates_device_flag_at_parse_time(tmp_path: Path, monkeypatch: p
 def test_demo_calibration_uses_the_loops_optimizer_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     import trainer.model
     from trainer.commands.demo import _seconds_per_step
-    from trainer.config import get_preset
+    from trainer.presets import get_preset
     from trainer.train.device import resolve_device
     from trainer.train.options import ADAM_BETAS, ADAM_EPS, WEIGHT_DECAY, TrainOptions
     from trainer.train.preflight import PreflightReport

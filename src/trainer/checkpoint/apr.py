@@ -37,8 +37,13 @@ from typing import Any, BinaryIO
 import torch
 
 from trainer.atomic import atomic_open
-from trainer.config import APR_ALIASES
-from trainer.errors import AprError
+from trainer.checkpoint.arch import check_canonical_keys
+from trainer.errors import (
+    FALSIFY_APR_PRETRAIN_INIT_003,
+    FALSIFY_APR_PRETRAIN_INIT_004,
+    FALSIFY_APR_PRETRAIN_INIT_005,
+    AprError,
+)
 
 APR_MAGIC_V2 = b"APR\x00"
 APR_MAGIC_V1 = b"APRN"
@@ -66,19 +71,24 @@ FLAG_LAYOUT_ROW_MAJOR = 0x0400
 FLAG_LAYOUT_COLUMN_MAJOR = 0x0800
 FLAGS_DEFINED = 0x0FFF
 
-# Gate IDs: structural problems are the init path's INIT-004 (magic, truncation,
-# corruption); unusable metadata is INIT-005 (architecture extraction).
-ID_FORMAT = "FALSIFY-APR-PRETRAIN-INIT-004"
-ID_METADATA = "FALSIFY-APR-PRETRAIN-INIT-005"
-
 
 class AprFormatError(AprError):
-    """A malformed, truncated, corrupt or unsupported APR file (exit 3: refused before compute)."""
+    """A malformed, truncated, corrupt or unsupported APR file (exit 3: refused before compute).
+
+    Structural problems are the init path's INIT-004 (magic, truncation, corruption); unusable
+    metadata is INIT-005 (architecture extraction).
+    """
 
     exit_code = 3
 
     def __init__(
-        self, path: str | Path, where: str, message: str, *, gate_id: str = ID_FORMAT, fix: str | None = None
+        self,
+        path: str | Path,
+        where: str,
+        message: str,
+        *,
+        gate_id: str = FALSIFY_APR_PRETRAIN_INIT_004,
+        fix: str | None = None,
     ):
         self.path = str(path)
         self.where = where
@@ -236,20 +246,10 @@ def _tensor_bytes(name: str, tensor: torch.Tensor) -> tuple[int, bytes | memoryv
     return code, memoryview(t.reshape(-1).view(torch.uint8).numpy())
 
 
-def _check_metadata_keys(metadata: Mapping[str, Any]) -> None:
-    """Writers emit canonical keys only: an alias next to its canonical key makes realizar drop all metadata."""
-    for canonical, aliases in APR_ALIASES.items():
-        for alias in aliases:
-            if alias in metadata:
-                raise ValueError(
-                    f"APR metadata key {alias!r} is an alias of {canonical!r}; write the canonical key only"
-                )
-
-
 def build_metadata(tensors: Mapping[str, torch.Tensor], metadata: Mapping[str, Any]) -> dict[str, Any]:
     """The metadata actually written: the caller's keys plus aprender's always-written fields."""
     out = dict(metadata)
-    _check_metadata_keys(out)
+    check_canonical_keys(out)
     out.setdefault("model_type", "custom")
     for key in ("license", "data_source", "data_license"):
         out.setdefault(key, None)
@@ -373,6 +373,14 @@ class _Reader:
 
 def _parse_header(r: _Reader) -> tuple[AprHeader, dict[int, DType]]:
     """Rules 1-4 and 8 (data_offset alignment) of apr-format.md §3."""
+    dtypes = _check_magic(r)
+    h = _read_fixed_header(r)
+    _check_offsets(r, h)
+    return h, dtypes
+
+
+def _check_magic(r: _Reader) -> dict[int, DType]:
+    """Rule 1: the magic (v2, early v2; v1 refused with its reason); the dtype table it implies."""
     if r.size < 4:
         found = bytes(r.read(0, r.size, "magic"))
         raise r.fail(
@@ -399,6 +407,11 @@ def _parse_header(r: _Reader) -> tuple[AprHeader, dict[int, DType]]:
             "magic at offset 0",
             f"expected {APR_MAGIC_V2!r} (APR v2), found {magic!r} (hex {magic.hex(' ')}): not an APR file",
         )
+    return dtypes
+
+
+def _read_fixed_header(r: _Reader) -> AprHeader:
+    """Rules 2-3: the 64-byte header, its CRC, version 2 and flags (row-major, uncompressed, unencrypted)."""
     if r.size < HEADER_SIZE:
         raise r.fail(
             "header", f"file has {r.size} bytes, fewer than the {HEADER_SIZE}-byte header (truncated)"
@@ -433,8 +446,13 @@ def _parse_header(r: _Reader) -> tuple[AprHeader, dict[int, DType]]:
     if h.flags & ~FLAGS_DEFINED:
         warnings.warn(
             f"{r.path}: APR flags 0x{h.flags:04x} set undefined bits 0x{h.flags & ~FLAGS_DEFINED:04x}",
-            stacklevel=3,
+            stacklevel=4,
         )
+    return h
+
+
+def _check_offsets(r: _Reader, h: AprHeader) -> None:
+    """Rules 4 and 8: metadata, index and data regions in order, inside the file, data aligned."""
     payload_end = r.size - FOOTER_SIZE
     if payload_end < HEADER_SIZE:
         raise r.fail("footer", f"file has {r.size} bytes: no room for the 4-byte CRC footer after the header")
@@ -461,7 +479,6 @@ def _parse_header(r: _Reader) -> tuple[AprHeader, dict[int, DType]]:
         )
     if h.data_offset % ALIGN:
         raise r.fail("data_offset at offset 32", f"expected a multiple of {ALIGN}, found {h.data_offset}")
-    return h, dtypes
 
 
 def _parse_metadata(r: _Reader, h: AprHeader) -> dict[str, Any]:
@@ -474,10 +491,11 @@ def _parse_metadata(r: _Reader, h: AprHeader) -> dict[str, Any]:
         meta = load_bounded(raw, max_bytes=len(raw))
     except ValueError as exc:  # BoundedJsonError: bad UTF-8/JSON, too deep, huge integer, NaN
         raise r.fail(
-            where, f"expected a UTF-8 JSON object, found invalid data ({exc})", gate_id=ID_METADATA
+            where, f"expected a UTF-8 JSON object, found invalid data ({exc})", gate_id=FALSIFY_APR_PRETRAIN_INIT_005
         ) from None
     if not isinstance(meta, dict):
-        raise r.fail(where, f"expected a JSON object, found {type(meta).__name__}", gate_id=ID_METADATA)
+        raise r.fail(where, f"expected a JSON object, found {type(meta).__name__}",
+                     gate_id=FALSIFY_APR_PRETRAIN_INIT_005)
     return meta
 
 
@@ -628,7 +646,7 @@ def _open_and_parse(
         fh = open(p, "rb")  # noqa: SIM115 - closed by the caller
     except FileNotFoundError:
         raise AprFormatError(
-            p, "path", "file does not exist", gate_id="FALSIFY-APR-PRETRAIN-INIT-003"
+            p, "path", "file does not exist", gate_id=FALSIFY_APR_PRETRAIN_INIT_003
         ) from None
     except IsADirectoryError:
         raise AprFormatError(p, "path", "is a directory, expected an .apr file") from None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from trainer.checkpoint.gguf import hf_name
 from trainer.checkpoint.source import TensorInfo
+from trainer.errors import FALSIFY_APR_PRETRAIN_INIT_004
 
 if TYPE_CHECKING:
     import torch
@@ -59,7 +60,7 @@ class AprReader:
         return None, [], f"{self.path} metadata (no 'architecture' key)"
 
     def model_config(self, name: str) -> ModelConfig:
-        """Canonical keys (alias fallback) via ModelConfig.from_apr_metadata.
+        """Canonical keys (alias fallback) via checkpoint.arch.from_apr_metadata.
 
         apr-format.md §1.7: aprender drops ``lm_head.weight`` for tied models and
         readers fall back to the embedding, so a file without ``lm_head.weight``
@@ -93,7 +94,7 @@ class AprReader:
     def tokenizer_json(self) -> str | None:
         from trainer.checkpoint.bounded_json import show_value, type_name
         from trainer.checkpoint.bpe_json import build_bpe_tokenizer_json, check_tokenizer_json
-        from trainer.checkpoint.init_errors import INIT_FORMAT, InitError
+        from trainer.checkpoint.init_errors import InitError
 
         embedded = self._meta.get("tokenizer.json")
         if embedded is not None:
@@ -104,7 +105,7 @@ class AprReader:
             return None
         if not isinstance(vocab, list):
             raise InitError(
-                INIT_FORMAT,
+                FALSIFY_APR_PRETRAIN_INIT_004,
                 f"{self.path}: metadata field 'tokenizer.vocabulary' is {type_name(vocab)} ({show_value(vocab)}); "
                 "expected an array of token strings",
                 fix="the embedded tokenizer is corrupt; pass --tokenizer DIR with the model's original tokenizer.json",

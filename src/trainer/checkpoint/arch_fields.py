@@ -1,6 +1,6 @@
 """Type and range rules for every architecture field a checkpoint declares, checked before use.
 
-Why a separate pass before ``ModelConfig.from_hf_config`` / ``from_apr_metadata``:
+Why a separate pass before ``arch.from_hf_config`` / ``arch.from_apr_metadata``:
 those converters coerce (``float(x)``, ``bool(x)``), and coercion is where
 hostile or careless metadata slipped through: ``bool("false")`` is True (a tied
 model loaded untied), ``float("1e-5")`` accepted a string, ``float(10**400)``
@@ -23,8 +23,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trainer.checkpoint.arch import spellings
 from trainer.checkpoint.bounded_json import show_value, type_name
-from trainer.checkpoint.init_errors import INIT_ARCH, InitError
+from trainer.checkpoint.init_errors import InitError
+from trainer.errors import FALSIFY_APR_PRETRAIN_INIT_005
 
 if TYPE_CHECKING:
     from trainer.checkpoint.source import TensorInfo
@@ -41,26 +43,24 @@ MAX_VOCAB = 1 << 22
 MAX_POSITIONS = 1 << 24
 MAX_ROPE_THETA = 1e12
 
-# canonical meaning -> (upper bound, HF key, APR canonical key + aliases)
+# canonical meaning -> (upper bound, every spelling: HF key, APR canonical key + aliases; arch.spellings)
+_INT_BOUNDS: dict[str, int] = {
+    "hidden_size": MAX_HIDDEN,
+    "num_layers": MAX_LAYERS,
+    "num_heads": MAX_HEADS,
+    "num_kv_heads": MAX_HEADS,
+    "vocab_size": MAX_VOCAB,
+    "intermediate_size": MAX_INTERMEDIATE,
+    "max_position_embeddings": MAX_POSITIONS,
+    "head_dim": MAX_HIDDEN,
+}
 INT_FIELDS: dict[str, tuple[int, tuple[str, ...]]] = {
-    "hidden_size": (MAX_HIDDEN, ("hidden_size", "hidden_dim", "d_model", "n_embd")),
-    "num_layers": (MAX_LAYERS, ("num_hidden_layers", "num_layers", "n_layers", "n_layer")),
-    "num_heads": (MAX_HEADS, ("num_attention_heads", "num_heads", "n_heads", "n_head")),
-    "num_kv_heads": (MAX_HEADS, ("num_key_value_heads", "num_kv_heads", "n_kv_heads")),
-    "vocab_size": (MAX_VOCAB, ("vocab_size", "n_vocab")),
-    "intermediate_size": (MAX_INTERMEDIATE, ("intermediate_size", "ffn_dim", "intermediate_dim", "n_inner")),
-    "max_position_embeddings": (
-        MAX_POSITIONS,
-        ("max_position_embeddings", "max_seq_len", "context_length", "n_ctx"),
-    ),
-    "head_dim": (MAX_HIDDEN, ("head_dim",)),
+    key: (upper, spellings(key)) for key, upper in _INT_BOUNDS.items()
 }
 # key -> (exclusive lower bound, upper bound)
 FLOAT_FIELDS: dict[str, tuple[float, float]] = {
     "rope_theta": (0.0, MAX_ROPE_THETA),
-    "rms_norm_eps": (0.0, 1.0),
-    "layer_norm_eps": (0.0, 1.0),
-    "norm_eps": (0.0, 1.0),
+    **{key: (0.0, 1.0) for key in spellings("rms_norm_eps")},
 }
 BOOL_FIELDS = (
     "tie_word_embeddings",
@@ -77,7 +77,7 @@ _LAYER = re.compile(r"^model\.layers\.(\d{1,9})\.")
 
 def _refuse(path: Path, key: str, value: Any, expected: str) -> InitError:
     return InitError(
-        INIT_ARCH,
+        FALSIFY_APR_PRETRAIN_INIT_005,
         f"{path}: field {key!r} is {type_name(value)} ({show_value(value)}); expected {expected}",
         fix=f"set {key!r} to {expected} (the file is corrupt, hostile or hand-edited)",
     )
@@ -165,7 +165,7 @@ def check_against_tensors(config: ModelConfig, tensors: Mapping[str, TensorInfo]
     if count != config.num_layers:
         held = f"layers 0..{count - 1}" if layers else "no model.layers.N tensors"
         raise InitError(
-            INIT_ARCH,
+            FALSIFY_APR_PRETRAIN_INIT_005,
             f"{path}: the metadata declares {config.num_layers} layers but the tensors hold {held} "
             f"({len(tensors)} tensors in the file)",
             fix="the layer count in the metadata must match the stored tensors; re-export the checkpoint",
@@ -174,7 +174,7 @@ def check_against_tensors(config: ModelConfig, tensors: Mapping[str, TensorInfo]
     want = (config.vocab_size, config.hidden_size)
     if emb is not None and tuple(emb.shape) != want:
         raise InitError(
-            INIT_ARCH,
+            FALSIFY_APR_PRETRAIN_INIT_005,
             f"{path}: the metadata declares vocab {want[0]} x hidden {want[1]} but model.embed_tokens.weight "
             f"is {list(emb.shape)}",
             fix="the vocab_size/hidden_size in the metadata must match the embedding tensor; re-export the checkpoint",

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from trainer.checkpoint.bounded_json import BoundedJsonError, load_bounded, show_value, type_name
-from trainer.checkpoint.init_errors import INIT_FORMAT, InitError
+from trainer.checkpoint.init_errors import InitError
+from trainer.errors import FALSIFY_APR_PRETRAIN_INIT_004
 
 # Regexes as llama.cpp and the models' own tokenizer.json files use them.
 _QWEN2_SPLIT = (
@@ -57,7 +58,7 @@ def _pre_tokenizer(pre: str):  # -> tokenizers.pre_tokenizers.PreTokenizer
             [pre_tokenizers.Split(Regex(_LLAMA3_SPLIT), behavior="isolated"), byte_level_plain]
         )
     raise InitError(
-        INIT_FORMAT,
+        FALSIFY_APR_PRETRAIN_INIT_004,
         f"tokenizer pre-tokenizer {pre!r} is not one apr knows (known: {', '.join(KNOWN_PRE)})",
         fix="extract the tokenizer with the model's own tooling and pass --tokenizer DIR",
     )
@@ -86,7 +87,7 @@ def build_bpe_tokenizer_json(
     for idx, tok in enumerate(tokens):
         if tok in vocab:
             raise InitError(
-                INIT_FORMAT,
+                FALSIFY_APR_PRETRAIN_INIT_004,
                 f"{source}: tokenizer token {tok!r} appears twice (ids {vocab[tok]} and {idx})",
                 fix="the embedded vocabulary is corrupt; use the model's original tokenizer",
             )
@@ -96,7 +97,7 @@ def build_bpe_tokenizer_json(
         left, sep, right = merge.partition(" ")
         if not sep or not left or not right:
             raise InitError(
-                INIT_FORMAT,
+                FALSIFY_APR_PRETRAIN_INIT_004,
                 f"{source}: tokenizer merge #{i} {merge!r} is not 'left right'",
                 fix="the embedded merge list is corrupt; use the model's original tokenizer",
             )
@@ -117,14 +118,14 @@ def _check_list(items: object, kind: type, what: str, source: str) -> None:
     """Embedded tokenizer arrays come from metadata anyone can write: check the element type first."""
     if not isinstance(items, (list, tuple)):
         raise InitError(
-            INIT_FORMAT,
+            FALSIFY_APR_PRETRAIN_INIT_004,
             f"{source}: tokenizer {what} is {type_name(items)}, not an array",
             fix="the embedded tokenizer is corrupt; pass --tokenizer DIR with the model's original tokenizer.json",
         )
     for i, item in enumerate(items):
         if isinstance(item, bool) or not isinstance(item, kind):
             raise InitError(
-                INIT_FORMAT,
+                FALSIFY_APR_PRETRAIN_INIT_004,
                 f"{source}: tokenizer {what} element #{i} is {type_name(item)} ({show_value(item)}), "
                 f"expected {'a string' if kind is str else 'an integer'}",
                 fix="the embedded tokenizer is corrupt; pass --tokenizer DIR with the model's original tokenizer.json",
@@ -144,7 +145,7 @@ def check_tokenizer_json(text: object, source: str) -> dict[str, Any]:
 
     def fail(message: str) -> InitError:
         return InitError(
-            INIT_FORMAT,
+            FALSIFY_APR_PRETRAIN_INIT_004,
             f"{source}: embedded tokenizer.json {message}",
             fix="pass --tokenizer DIR with the model's original tokenizer.json",
         )

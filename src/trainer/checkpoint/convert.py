@@ -2,7 +2,7 @@
 
 Reads go through ``inspect_init`` (every check of the `--init` path), writes
 through the one APR writer (``save_apr``) or ``safetensors`` plus
-``ModelConfig.to_hf_config``. Tensors are written as fp32, so a conversion
+``checkpoint.arch.to_hf_config``. Tensors are written as fp32, so a conversion
 preserves logits exactly; a GGUF source's quantisation error is fixed at the
 moment of dequantisation and carried unchanged through every later format.
 """
@@ -58,6 +58,7 @@ def convert(src: Path, out: Path, *, to: str, force: bool = False) -> dict[str, 
         write_tokenizer_dir(tok_json, out)
         vocab = count_vocab(out)  # the same count the vocab gate checks
         return {"out": str(out), "to": to, "tensors": 0, "dropped": [], "vocab_size": vocab}
+    from trainer.checkpoint.arch import to_apr_metadata, to_hf_config
     from trainer.checkpoint.init import expected_parameters
 
     names = list(expected_parameters(spec.config))
@@ -65,7 +66,7 @@ def convert(src: Path, out: Path, *, to: str, force: bool = False) -> dict[str, 
     if to == "apr":
         from trainer.checkpoint.apr import save_apr
 
-        meta: dict[str, Any] = spec.config.to_apr_metadata()
+        meta: dict[str, Any] = to_apr_metadata(spec.config)
         meta["source"] = str(src)
         meta["original_format"] = spec.format
         if tok_json is not None:
@@ -77,7 +78,7 @@ def convert(src: Path, out: Path, *, to: str, force: bool = False) -> dict[str, 
         from trainer.atomic import atomic_path, atomic_write_text
 
         out.mkdir(exist_ok=True)
-        atomic_write_text(out / "config.json", json.dumps(spec.config.to_hf_config(), indent=2, sort_keys=True) + "\n")
+        atomic_write_text(out / "config.json", json.dumps(to_hf_config(spec.config), indent=2, sort_keys=True) + "\n")
         with atomic_path(out / "model.safetensors") as tmp:
             save_file(tensors, str(tmp), metadata={"format": "pt"})
         if tok_json is not None:

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer.checkpoint.init_errors import INIT_FORMAT, InitError, show_bytes
+from trainer.checkpoint.init_errors import InitError, show_bytes
 from trainer.checkpoint.source import TensorInfo
+from trainer.errors import FALSIFY_APR_PRETRAIN_INIT_004
 
 if TYPE_CHECKING:
     import torch
@@ -101,7 +102,7 @@ class _Cursor:
     def need(self, n: int, what: str) -> None:
         if n < 0 or self.pos + n > self.size:
             raise InitError(
-                INIT_FORMAT,
+                FALSIFY_APR_PRETRAIN_INIT_004,
                 f"{self.path}: truncated GGUF: {what} needs {n} bytes at offset {self.pos} "
                 f"but the file has {self.size} bytes",
                 fix="re-download or re-convert the file; it is cut short or corrupt",
@@ -123,7 +124,7 @@ class _Cursor:
         n = self.u64(f"{what} length")
         if n > MAX_STRING:
             raise InitError(
-                INIT_FORMAT,
+                FALSIFY_APR_PRETRAIN_INIT_004,
                 f"{self.path}: GGUF {what} at offset {self.pos - 8} claims {n} bytes (limit {MAX_STRING})",
                 fix="the file is corrupt or hostile; do not use it",
             )
@@ -134,7 +135,7 @@ class _Cursor:
             return raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InitError(
-                INIT_FORMAT,
+                FALSIFY_APR_PRETRAIN_INIT_004,
                 f"{self.path}: GGUF {what} at offset {self.pos - n} is not valid UTF-8 ({exc.reason})",
                 fix="the file is corrupt; re-download it",
             ) from None
@@ -151,7 +152,7 @@ class _Cursor:
             min_size = 8 if etype == _STRING else _SCALARS.get(etype, ("", 0))[1]
             if etype not in _SCALARS and etype != _STRING:
                 raise InitError(
-                    INIT_FORMAT,
+                    FALSIFY_APR_PRETRAIN_INIT_004,
                     f"{self.path}: GGUF {what} has array element type {etype} at offset {self.pos - 12}",
                     fix="nested or unknown array types are not supported; the file may be corrupt",
                 )
@@ -164,7 +165,7 @@ class _Cursor:
             self.pos += count * size
             return items
         raise InitError(
-            INIT_FORMAT,
+            FALSIFY_APR_PRETRAIN_INIT_004,
             f"{self.path}: GGUF {what} has unknown value type {vtype} at offset {self.pos - 4}",
             fix="the file is corrupt or from an unsupported GGUF revision",
         )
@@ -192,13 +193,11 @@ class GGUFReader:
 
     # -- parsing -----------------------------------------------------------
     def _parse(self) -> None:
-        from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
-
         size = self.path.stat().st_size
         with open(self.path, "rb") as fh:
             if size < 4:
                 raise InitError(
-                    INIT_FORMAT,
+                    FALSIFY_APR_PRETRAIN_INIT_004,
                     f"{self.path}: {size}-byte file; found {show_bytes(fh.read(4))}, expected GGUF magic "
                     f"{show_bytes(GGUF_MAGIC)}",
                     fix="point --init at a complete GGUF, APR or Hugging Face checkpoint",
@@ -206,90 +205,111 @@ class GGUFReader:
             buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         try:
             cur = _Cursor(buf, self.path)
-            magic = bytes(buf[:4])
-            if magic != GGUF_MAGIC:
-                raise InitError(
-                    INIT_FORMAT,
-                    f"{self.path}: bad magic: found {show_bytes(magic)}, expected {show_bytes(GGUF_MAGIC)}",
-                    fix="the file is not GGUF",
-                )
-            cur.pos = 4
-            version = cur.u32("version")
-            if version not in SUPPORTED_VERSIONS:
-                raise InitError(
-                    INIT_FORMAT,
-                    f"{self.path}: GGUF version {version} at offset 4; supported: {SUPPORTED_VERSIONS}",
-                    fix="re-convert the model with a current llama.cpp",
-                )
-            n_tensors = cur.u64("tensor count")
-            n_kv = cur.u64("metadata count")
-            # Each KV needs >= 8 (key len) + 4 (type) + 1 bytes; each tensor info >= 8+4+8+4+8.
-            cur.need(n_kv * 13 + n_tensors * 32, f"{n_kv} metadata entries and {n_tensors} tensor infos")
-            for i in range(n_kv):
-                key = cur.string(f"metadata key #{i}")
-                vtype = cur.u32(f"type of {key!r}")
-                self._meta[key] = cur.value(vtype, f"metadata {key!r}")
-            infos: list[tuple[str, tuple[int, ...], int, int]] = []
-            for i in range(n_tensors):
-                name = cur.string(f"tensor #{i} name")
-                ndim = cur.u32(f"tensor {name!r} ndim")
-                if not 1 <= ndim <= MAX_DIMS:
-                    raise InitError(
-                        INIT_FORMAT,
-                        f"{self.path}: tensor {name!r} has {ndim} dims (GGUF allows 1..{MAX_DIMS})",
-                        fix="the file is corrupt",
-                    )
-                ne = tuple(cur.u64(f"tensor {name!r} dim {d}") for d in range(ndim))
-                qtype = cur.u32(f"tensor {name!r} type")
-                rel = cur.u64(f"tensor {name!r} offset")
-                infos.append((name, ne, qtype, rel))
-            align = self._meta.get("general.alignment", DEFAULT_ALIGNMENT)
-            if not isinstance(align, int) or align <= 0 or align & (align - 1):
-                raise InitError(
-                    INIT_FORMAT,
-                    f"{self.path}: general.alignment={align!r} is not a positive power of two",
-                    fix="the file is corrupt",
-                )
-            data_start = (cur.pos + align - 1) // align * align
-            for name, ne, qtype, rel in infos:
-                try:
-                    qt = GGMLQuantizationType(qtype)
-                    block, type_size = GGML_QUANT_SIZES[qt]
-                except (ValueError, KeyError):
-                    raise InitError(
-                        INIT_FORMAT,
-                        f"{self.path}: tensor {name!r} has unknown GGML type {qtype}",
-                        fix="re-convert with a supported quantisation (F32, F16, BF16, Q4_0/1, Q5_x, Q8_0, K-quants)",
-                    ) from None
-                n = 1
-                for d in ne:
-                    n *= d
-                if ne[0] % block:
-                    raise InitError(
-                        INIT_FORMAT,
-                        f"{self.path}: tensor {name!r} row length {ne[0]} is not a multiple of the "
-                        f"{qt.name} block size {block}",
-                        fix="the file is corrupt",
-                    )
-                nbytes = n // block * type_size
-                start = data_start + rel
-                if rel % align or start + nbytes > size:
-                    raise InitError(
-                        INIT_FORMAT,
-                        f"{self.path}: tensor {name!r} ({qt.name}, {nbytes} bytes) at offset {start} "
-                        f"ends at {start + nbytes}, past the end of the {size}-byte file"
-                        if start + nbytes > size
-                        else f"{self.path}: tensor {name!r} offset {rel} is not {align}-aligned",
-                        fix="the file is truncated or corrupt; re-download it",
-                    )
-                hf = hf_name(name)
-                if hf in self._tensors:
-                    raise InitError(INIT_FORMAT, f"{self.path}: tensor {name!r} appears twice", fix="corrupt file")
-                dims = tuple(reversed(ne))
-                self._stored[hf] = _Stored(qtype, dims, start, nbytes)
-                self._tensors[hf] = TensorInfo(hf, dims, qt.name, name, nbytes)
+            n_tensors, n_kv = self._read_preamble(cur, buf)
+            self._read_metadata(cur, n_kv, n_tensors)
+            infos = self._read_tensor_infos(cur, n_tensors)
+            self._place_tensors(cur, infos, size)
         finally:
             buf.close()
+
+    def _read_preamble(self, cur: _Cursor, buf: mmap.mmap) -> tuple[int, int]:
+        """Magic, a supported version, and the (tensor count, metadata count) pair."""
+        magic = bytes(buf[:4])
+        if magic != GGUF_MAGIC:
+            raise InitError(
+                FALSIFY_APR_PRETRAIN_INIT_004,
+                f"{self.path}: bad magic: found {show_bytes(magic)}, expected {show_bytes(GGUF_MAGIC)}",
+                fix="the file is not GGUF",
+            )
+        cur.pos = 4
+        version = cur.u32("version")
+        if version not in SUPPORTED_VERSIONS:
+            raise InitError(
+                FALSIFY_APR_PRETRAIN_INIT_004,
+                f"{self.path}: GGUF version {version} at offset 4; supported: {SUPPORTED_VERSIONS}",
+                fix="re-convert the model with a current llama.cpp",
+            )
+        n_tensors = cur.u64("tensor count")
+        n_kv = cur.u64("metadata count")
+        return n_tensors, n_kv
+
+    def _read_metadata(self, cur: _Cursor, n_kv: int, n_tensors: int) -> None:
+        """The key/value section into ``self._meta``, after checking the counts fit the file."""
+        # Each KV needs >= 8 (key len) + 4 (type) + 1 bytes; each tensor info >= 8+4+8+4+8.
+        cur.need(n_kv * 13 + n_tensors * 32, f"{n_kv} metadata entries and {n_tensors} tensor infos")
+        for i in range(n_kv):
+            key = cur.string(f"metadata key #{i}")
+            vtype = cur.u32(f"type of {key!r}")
+            self._meta[key] = cur.value(vtype, f"metadata {key!r}")
+
+    def _read_tensor_infos(self, cur: _Cursor, n_tensors: int) -> list[tuple[str, tuple[int, ...], int, int]]:
+        """(GGUF name, dims as stored, GGML type, offset relative to the data section) per tensor."""
+        infos: list[tuple[str, tuple[int, ...], int, int]] = []
+        for i in range(n_tensors):
+            name = cur.string(f"tensor #{i} name")
+            ndim = cur.u32(f"tensor {name!r} ndim")
+            if not 1 <= ndim <= MAX_DIMS:
+                raise InitError(
+                    FALSIFY_APR_PRETRAIN_INIT_004,
+                    f"{self.path}: tensor {name!r} has {ndim} dims (GGUF allows 1..{MAX_DIMS})",
+                    fix="the file is corrupt",
+                )
+            ne = tuple(cur.u64(f"tensor {name!r} dim {d}") for d in range(ndim))
+            qtype = cur.u32(f"tensor {name!r} type")
+            rel = cur.u64(f"tensor {name!r} offset")
+            infos.append((name, ne, qtype, rel))
+        return infos
+
+    def _place_tensors(self, cur: _Cursor, infos: list[tuple[str, tuple[int, ...], int, int]], size: int) -> None:
+        """Each tensor's type, byte size and absolute offset, checked against the file; HF names."""
+        from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
+
+        align = self._meta.get("general.alignment", DEFAULT_ALIGNMENT)
+        if not isinstance(align, int) or align <= 0 or align & (align - 1):
+            raise InitError(
+                FALSIFY_APR_PRETRAIN_INIT_004,
+                f"{self.path}: general.alignment={align!r} is not a positive power of two",
+                fix="the file is corrupt",
+            )
+        data_start = (cur.pos + align - 1) // align * align
+        for name, ne, qtype, rel in infos:
+            try:
+                qt = GGMLQuantizationType(qtype)
+                block, type_size = GGML_QUANT_SIZES[qt]
+            except (ValueError, KeyError):
+                raise InitError(
+                    FALSIFY_APR_PRETRAIN_INIT_004,
+                    f"{self.path}: tensor {name!r} has unknown GGML type {qtype}",
+                    fix="re-convert with a supported quantisation (F32, F16, BF16, Q4_0/1, Q5_x, Q8_0, K-quants)",
+                ) from None
+            n = 1
+            for d in ne:
+                n *= d
+            if ne[0] % block:
+                raise InitError(
+                    FALSIFY_APR_PRETRAIN_INIT_004,
+                    f"{self.path}: tensor {name!r} row length {ne[0]} is not a multiple of the "
+                    f"{qt.name} block size {block}",
+                    fix="the file is corrupt",
+                )
+            nbytes = n // block * type_size
+            start = data_start + rel
+            if rel % align or start + nbytes > size:
+                raise InitError(
+                    FALSIFY_APR_PRETRAIN_INIT_004,
+                    f"{self.path}: tensor {name!r} ({qt.name}, {nbytes} bytes) at offset {start} "
+                    f"ends at {start + nbytes}, past the end of the {size}-byte file"
+                    if start + nbytes > size
+                    else f"{self.path}: tensor {name!r} offset {rel} is not {align}-aligned",
+                    fix="the file is truncated or corrupt; re-download it",
+                )
+            hf = hf_name(name)
+            if hf in self._tensors:
+                raise InitError(FALSIFY_APR_PRETRAIN_INIT_004,
+                                f"{self.path}: tensor {name!r} appears twice", fix="corrupt file")
+            dims = tuple(reversed(ne))
+            self._stored[hf] = _Stored(qtype, dims, start, nbytes)
+            self._tensors[hf] = TensorInfo(hf, dims, qt.name, name, nbytes)
 
     # -- CheckpointReader --------------------------------------------------
     @property
@@ -357,7 +377,8 @@ class GGUFReader:
             fh.seek(st.offset)
             raw = fh.read(st.nbytes)
         if len(raw) != st.nbytes:  # file shrank after open
-            raise InitError(INIT_FORMAT, f"{self.path}: tensor {name!r} truncated while reading", fix="re-download")
+            raise InitError(FALSIFY_APR_PRETRAIN_INIT_004,
+                            f"{self.path}: tensor {name!r} truncated while reading", fix="re-download")
         qt = GGMLQuantizationType(st.qtype)
         arr = np.frombuffer(raw, dtype=np.uint8)
         if len(st.dims) > 1:
@@ -389,7 +410,7 @@ class GGUFReader:
             return None
         if model != "gpt2":
             raise InitError(
-                INIT_FORMAT,
+                FALSIFY_APR_PRETRAIN_INIT_004,
                 f"{self.path}: tokenizer.ggml.model={model!r}; only byte-level BPE ('gpt2') can be extracted",
                 fix="pass --tokenizer DIR with the model's original tokenizer.json",
             )

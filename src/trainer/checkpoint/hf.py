@@ -20,9 +20,14 @@ from typing import TYPE_CHECKING, Any
 from trainer.checkpoint.arch import config_from_hf_dict
 from trainer.checkpoint.bounded_json import BoundedJsonError, load_bounded
 from trainer.checkpoint.bpe_json import MAX_TOKENIZER_JSON, check_tokenizer_json
-from trainer.checkpoint.init_errors import INIT_ARCH, INIT_FORMAT, INIT_PICKLE, InitError
+from trainer.checkpoint.init_errors import InitError
 from trainer.checkpoint.safetensors_io import SafetensorsFile
 from trainer.checkpoint.source import TensorInfo
+from trainer.errors import (
+    FALSIFY_APR_PRETRAIN_INIT_004,
+    FALSIFY_APR_PRETRAIN_INIT_005,
+    FALSIFY_APR_PRETRAIN_INIT_012,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -38,7 +43,7 @@ PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 def refuse_pickle(path: Path) -> InitError:
     """The one message for pickle checkpoints (used for files and for directories holding only them)."""
     return InitError(
-        INIT_PICKLE,
+        FALSIFY_APR_PRETRAIN_INIT_012,
         f"{path}: pickle-based checkpoint refused (unpickling executes code from the file; apr never loads pickle)",
         fix="convert it to safetensors with the tool that wrote it (e.g. transformers' "
         "save_pretrained(..., safe_serialization=True)) and pass that directory",
@@ -75,13 +80,14 @@ class HFDirReader:
             if any(p.suffix in PICKLE_SUFFIXES for p in self.path.iterdir()):
                 raise refuse_pickle(self.path)
             raise InitError(
-                INIT_FORMAT,
+                FALSIFY_APR_PRETRAIN_INIT_004,
                 f"{self.path}: directory has no {CONFIG}; expected a Hugging Face model directory",
                 fix="pass a directory with config.json and model.safetensors, an .apr file or a .gguf file",
             )
-        config = _read_json(cfg_path, INIT_ARCH, CONFIG)
+        config = _read_json(cfg_path, FALSIFY_APR_PRETRAIN_INIT_005, CONFIG)
         if not isinstance(config, dict):
-            raise InitError(INIT_ARCH, f"{cfg_path}: top level is not a JSON object", fix="repair config.json")
+            raise InitError(FALSIFY_APR_PRETRAIN_INIT_005,
+                            f"{cfg_path}: top level is not a JSON object", fix="repair config.json")
         self.config: dict[str, Any] = config
         self._files: dict[str, SafetensorsFile] = {}
         self._where: dict[str, str] = {}  # tensor name -> shard file name
@@ -94,7 +100,7 @@ class HFDirReader:
             raise refuse_pickle(self.path)
         else:
             raise InitError(
-                INIT_FORMAT,
+                FALSIFY_APR_PRETRAIN_INIT_004,
                 f"{self.path}: no {SINGLE} and no {INDEX}",
                 fix="export the weights as safetensors into this directory",
             )
@@ -102,14 +108,15 @@ class HFDirReader:
 
     def _open_sharded(self) -> None:
         index_path = self.path / INDEX
-        index = _read_json(index_path, INIT_FORMAT, INDEX)
+        index = _read_json(index_path, FALSIFY_APR_PRETRAIN_INIT_004, INDEX)
         weight_map = index.get("weight_map") if isinstance(index, dict) else None
         if not isinstance(weight_map, dict) or not weight_map:
-            raise InitError(INIT_FORMAT, f"{index_path}: no 'weight_map' object", fix="re-export the checkpoint")
+            raise InitError(FALSIFY_APR_PRETRAIN_INIT_004,
+                            f"{index_path}: no 'weight_map' object", fix="re-export the checkpoint")
         for tensor, shard in weight_map.items():
             if not isinstance(shard, str) or Path(shard).name != shard or shard in ("", ".", ".."):
                 raise InitError(
-                    INIT_FORMAT,
+                    FALSIFY_APR_PRETRAIN_INIT_004,
                     f"{index_path}: tensor {tensor!r} maps to {shard!r}, not a file name inside the directory",
                     fix="the index must name shard files in the same directory",
                 )
@@ -117,14 +124,14 @@ class HFDirReader:
                 shard_path = self.path / shard
                 if not shard_path.is_file():
                     raise InitError(
-                        INIT_FORMAT,
+                        FALSIFY_APR_PRETRAIN_INIT_004,
                         f"{index_path}: tensor {tensor!r} maps to shard {shard!r}, which does not exist",
                         fix="copy the missing shard or re-export the checkpoint",
                     )
                 self._files[shard] = SafetensorsFile(shard_path)
             if tensor not in self._files[shard].entries:
                 raise InitError(
-                    INIT_FORMAT,
+                    FALSIFY_APR_PRETRAIN_INIT_004,
                     f"{index_path}: tensor {tensor!r} maps to {shard!r}, which does not contain it",
                     fix="the index is stale; re-export the checkpoint",
                 )
@@ -133,7 +140,7 @@ class HFDirReader:
             for tensor in st.entries:
                 if self._where.get(tensor) != shard:
                     raise InitError(
-                        INIT_FORMAT,
+                        FALSIFY_APR_PRETRAIN_INIT_004,
                         f"{self.path / shard}: holds tensor {tensor!r} that {INDEX} does not map to it",
                         fix="the index is stale; re-export the checkpoint",
                     )
@@ -165,11 +172,12 @@ class HFDirReader:
             return None
         try:
             if tok.stat().st_size > MAX_TOKENIZER_JSON:
-                raise InitError(INIT_FORMAT, f"{tok}: {tok.stat().st_size} bytes (limit {MAX_TOKENIZER_JSON})",
+                raise InitError(FALSIFY_APR_PRETRAIN_INIT_004,
+                                f"{tok}: {tok.stat().st_size} bytes (limit {MAX_TOKENIZER_JSON})",
                                 fix="pass --tokenizer DIR with the model's original tokenizer.json")
             text = tok.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise InitError(INIT_FORMAT, f"{tok}: not readable UTF-8 text ({exc})",
+            raise InitError(FALSIFY_APR_PRETRAIN_INIT_004, f"{tok}: not readable UTF-8 text ({exc})",
                             fix="repair or re-download tokenizer.json") from None
         check_tokenizer_json(text, str(tok))
         return text

@@ -30,17 +30,16 @@ from typing import TYPE_CHECKING
 
 from trainer.checkpoint.arch_fields import check_against_tensors
 from trainer.checkpoint.family import family_from_tensors, is_encoder, normalize
-from trainer.checkpoint.init_errors import (
-    ARCH_ENCODER,
-    ARCH_FAMILY,
-    INIT_ARCH,
-    INIT_FORMAT,
-    INIT_MISSING,
-    INIT_POPULATION,
-    InitError,
-    show_bytes,
-)
+from trainer.checkpoint.init_errors import InitError, show_bytes
 from trainer.checkpoint.source import CheckpointReader, TensorInfo
+from trainer.errors import (
+    FALSIFY_APR_PRETRAIN_ARCH_007,
+    FALSIFY_APR_PRETRAIN_INIT_003,
+    FALSIFY_APR_PRETRAIN_INIT_004,
+    FALSIFY_APR_PRETRAIN_INIT_005,
+    FALSIFY_APR_PRETRAIN_INIT_011,
+    FALSIFY_INIT_ARCH_MATCH_001,
+)
 
 if TYPE_CHECKING:
     from torch import nn
@@ -130,7 +129,7 @@ def open_checkpoint(path: str | Path) -> CheckpointReader:
     p = Path(path)
     if not p.exists():
         raise InitError(
-            INIT_MISSING,
+            FALSIFY_APR_PRETRAIN_INIT_003,
             f"init checkpoint {p} does not exist",
             fix="pass an existing .apr or .gguf file or a Hugging Face model directory",
         )
@@ -139,7 +138,7 @@ def open_checkpoint(path: str | Path) -> CheckpointReader:
     kind = special_file_kind(p)
     if kind is not None:
         raise InitError(
-            INIT_FORMAT,
+            FALSIFY_APR_PRETRAIN_INIT_004,
             f"{p}: is a {kind}, not a regular file (reading it could block forever or never end)",
             fix="pass a regular .apr or .gguf file or a Hugging Face model directory",
         )
@@ -165,7 +164,7 @@ def open_checkpoint(path: str | Path) -> CheckpointReader:
     what = "empty file" if size == 0 else ("truncated file" if size < 4 else "bad magic")
     hint = " (a .safetensors file needs its directory with config.json)" if p.suffix == ".safetensors" else ""
     raise InitError(
-        INIT_FORMAT,
+        FALSIFY_APR_PRETRAIN_INIT_004,
         f"{p}: {what}: found {show_bytes(magic)} at offset 0, expected {_EXPECTED}{hint}",
         fix="point at an APR v2 file, a GGUF file or a Hugging Face directory (config.json + model.safetensors)",
     )
@@ -183,14 +182,14 @@ def inspect_init(path: str | Path) -> InitSpec:
     if is_encoder(declared, archs) or tensor_family == "encoder":
         shown = declared or (archs[0] if archs else "encoder tensor names")
         raise InitError(
-            ARCH_ENCODER,
+            FALSIFY_APR_PRETRAIN_ARCH_007,
             f"{p} is an encoder ({shown}; architectures {archs}), not a causal decoder: "
             "apr pretrain --init builds a decoder-only LM (llama, qwen2) and cannot take encoder weights",
             fix="initialise from a decoder checkpoint (e.g. SmolLM2, Llama, Qwen2)",
         )
     if declared is None:
         raise InitError(
-            INIT_ARCH,
+            FALSIFY_APR_PRETRAIN_INIT_005,
             f"{p}: cannot extract the architecture: no family stamp ({where})",
             fix="the metadata must name the architecture (llama or qwen2)",
         )
@@ -199,7 +198,7 @@ def inspect_init(path: str | Path) -> InitSpec:
     stamped = normalize(declared)
     if stamped != config.family or tensor_family not in (config.family, "unknown"):
         raise InitError(
-            ARCH_FAMILY,
+            FALSIFY_INIT_ARCH_MATCH_001,
             f"{p}: family stamped {declared!r} ({where}) but the tensor names show {tensor_family!r} "
             f"({_family_evidence(tensor_family)}); refusing to build a {config.family} model from them",
             fix="re-export the checkpoint with its true architecture in the metadata",
@@ -273,7 +272,7 @@ def _check_against(
             problems.append(f"{len(items)} {label}: {shown}")
     if problems:
         raise InitError(
-            INIT_POPULATION,
+            FALSIFY_APR_PRETRAIN_INIT_011,
             f"{path}: the checkpoint does not fill the {config.family} model exactly: " + "; ".join(problems),
             fix="every model parameter needs exactly one tensor of its shape; use a checkpoint of this architecture",
         )
@@ -305,7 +304,7 @@ def load_init_weights(spec: InitSpec, model: nn.Module) -> PopulationReport:
     model_config = getattr(model, "config", None)
     if model_config is not None and _arch(model_config) != _arch(spec.config):
         raise InitError(
-            INIT_POPULATION,
+            FALSIFY_APR_PRETRAIN_INIT_011,
             f"{spec.path}: the model was built from {model_config.name!r}, not from the init's own architecture",
             fix="build the model with LlamaForCausalLM(spec.config)",
         )
@@ -318,12 +317,12 @@ def load_init_weights(spec: InitSpec, model: nn.Module) -> PopulationReport:
             tensor = reader.load_tensor(name)
             if tuple(tensor.shape) != tuple(param.shape):
                 raise InitError(
-                    INIT_POPULATION,
+                    FALSIFY_APR_PRETRAIN_INIT_011,
                     f"{spec.path}: tensor {name} decoded to {list(tensor.shape)}, model needs {list(param.shape)}",
                 )
             if not torch.isfinite(tensor).all():
                 raise InitError(
-                    INIT_POPULATION,
+                    FALSIFY_APR_PRETRAIN_INIT_011,
                     f"{spec.path}: tensor {name} holds NaN or Inf values",
                     fix="the checkpoint is corrupt; re-download it",
                 )
@@ -336,7 +335,7 @@ def load_init_weights(spec: InitSpec, model: nn.Module) -> PopulationReport:
                 embed = params["model.embed_tokens.weight"].detach().to("cpu", torch.float32)
                 if not torch.equal(head, embed):
                     raise InitError(
-                        INIT_POPULATION,
+                        FALSIFY_APR_PRETRAIN_INIT_011,
                         f"{spec.path}: lm_head.weight differs from model.embed_tokens.weight but the "
                         "architecture ties them; loading would silently drop the trained head",
                         fix="set tie_word_embeddings=false in the checkpoint's metadata",

@@ -11,21 +11,6 @@ from __future__ import annotations
 
 from trainer.errors import PreflightError
 
-INIT_MISSING = "FALSIFY-APR-PRETRAIN-INIT-003"
-"""Step 1: the path does not exist."""
-INIT_FORMAT = "FALSIFY-APR-PRETRAIN-INIT-004"
-"""Step 2: bad magic, empty, truncated, or a size/offset pointing outside the file."""
-INIT_ARCH = "FALSIFY-APR-PRETRAIN-INIT-005"
-"""Steps 3-4: the metadata does not describe a supported decoder architecture."""
-INIT_POPULATION = "FALSIFY-APR-PRETRAIN-INIT-011"
-"""Step 8: a parameter without exactly one tensor of the right shape, or an unexpected tensor."""
-INIT_PICKLE = "FALSIFY-APR-PRETRAIN-INIT-012"
-"""Pickle-based checkpoints (.bin/.pt/.pth/.ckpt) are refused, never unpickled."""
-ARCH_ENCODER = "FALSIFY-APR-PRETRAIN-ARCH-007"
-"""Step 5: encoder families (BERT & co.) cannot initialise a causal decoder."""
-ARCH_FAMILY = "FALSIFY-INIT-ARCH-MATCH-001"
-"""Step 6: the metadata family disagrees with the family the tensor names show."""
-
 
 class InitError(PreflightError):
     """A refusal on the init path: one line naming the falsifier, the file and the fix."""

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainer.checkpoint.bounded_json import BoundedJsonError, load_bounded
-from trainer.checkpoint.init_errors import INIT_FORMAT, InitError
+from trainer.checkpoint.init_errors import InitError
 from trainer.checkpoint.source import TensorInfo
+from trainer.errors import FALSIFY_APR_PRETRAIN_INIT_004
 
 if TYPE_CHECKING:
     import torch
@@ -58,7 +59,8 @@ class SafetensorsFile:
         self._parse()
 
     def _fail(self, message: str) -> InitError:
-        return InitError(INIT_FORMAT, f"{self.path}: {message}", fix="re-download or re-export the safetensors file")
+        return InitError(FALSIFY_APR_PRETRAIN_INIT_004,
+                         f"{self.path}: {message}", fix="re-download or re-export the safetensors file")
 
     def _parse(self) -> None:
         size = self.path.stat().st_size

@@ -104,8 +104,8 @@ def _seconds_per_step(report: PreflightReport, opts: TrainOptions) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from trainer.config import get_preset
-    from trainer.errors import PreflightError, RunAborted
+    from trainer.errors import GATE_PREFLIGHT_ARGS, GATE_PREFLIGHT_RUNDIR, PreflightError, RunAborted
+    from trainer.presets import get_preset
     from trainer.train.device import resolve_device
     from trainer.train.loop import run_training
     from trainer.train.options import TrainOptions
@@ -118,10 +118,10 @@ def run(args: argparse.Namespace) -> int:
         print(text, file=log, flush=True)
 
     if not (math.isfinite(args.minutes) and args.minutes > 0):
-        raise PreflightError("GATE-PREFLIGHT-ARGS", f"--minutes {args.minutes} is invalid: must be > 0 and finite",
+        raise PreflightError(GATE_PREFLIGHT_ARGS, f"--minutes {args.minutes} is invalid: must be > 0 and finite",
                              fix="pass a positive time budget, e.g. --minutes 2")
     if out.exists() and not out.is_dir():  # checked before minutes of tokenizer training, not after
-        raise PreflightError("GATE-PREFLIGHT-RUNDIR", f"--out {out} exists and is not a directory",
+        raise PreflightError(GATE_PREFLIGHT_RUNDIR, f"--out {out} exists and is not a directory",
                              fix="pass a new or existing directory for the demo's tokenizer, data and runs")
     config = get_preset(args.model)
     tok_dir, train_dir, val_dir = out / "tokenizer", out / "data" / "train", out / "data" / "val"

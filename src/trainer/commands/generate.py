@@ -20,10 +20,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-k", type=int, default=0, help="sample among the k most likely tokens (0 = off)")
     parser.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (1.0 = off)")
     parser.add_argument("--seed", type=int, default=0, help="RNG seed for sampling (default 0)")
+    from trainer.errors import GATE_GPUTRAIN_002
     from trainer.train.device import validate_device_flag
 
     parser.add_argument("--device", default="cpu", type=validate_device_flag,
-                        help="cpu (default), auto, cuda or cuda:N (cuda without CUDA: GATE-GPUTRAIN-002)")
+                        help=f"cpu (default), auto, cuda or cuda:N (cuda without CUDA: {GATE_GPUTRAIN_002})")
     parser.add_argument("--json", action="store_true", help="print a JSON object instead of the text")
 
 

@@ -194,16 +194,16 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_launch(opts: TrainOptions, world: object) -> None:
     """GATE-PREFLIGHT-ARGS for the distributed flags (before any process is launched)."""
-    from trainer.errors import PreflightError
+    from trainer.errors import GATE_PREFLIGHT_ARGS, PreflightError
 
     if opts.nproc < 1:
-        raise PreflightError("GATE-PREFLIGHT-ARGS", f"--nproc {opts.nproc} must be >= 1", fix="pass --nproc 1 or more")
+        raise PreflightError(GATE_PREFLIGHT_ARGS, f"--nproc {opts.nproc} must be >= 1", fix="pass --nproc 1 or more")
     if opts.nproc > 1 and getattr(world, "distributed", False):
-        raise PreflightError("GATE-PREFLIGHT-ARGS", f"--nproc {opts.nproc} under torchrun (WORLD_SIZE is already "
+        raise PreflightError(GATE_PREFLIGHT_ARGS, f"--nproc {opts.nproc} under torchrun (WORLD_SIZE is already "
                              f"{getattr(world, 'world_size', '?')})",
                              fix="drop --nproc: torchrun's --nproc-per-node sets the ranks")
     if opts.synthetic and (opts.nproc > 1 or getattr(world, "distributed", False)):
-        raise PreflightError("GATE-PREFLIGHT-ARGS", "--synthetic computes nothing and cannot run distributed",
+        raise PreflightError(GATE_PREFLIGHT_ARGS, "--synthetic computes nothing and cannot run distributed",
                              fix="drop --nproc (or run it without torchrun)")
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from trainer.errors import PreflightError
+from trainer.errors import GATE_DATA_001, PreflightError
 
 TEXT_SUFFIXES = frozenset({".py", ".txt"})
 JSONL_SUFFIXES = frozenset({".jsonl"})
@@ -43,13 +43,13 @@ def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
         elif root.is_file():
             if root.suffix not in SUPPORTED_SUFFIXES:
                 raise PreflightError(
-                    "GATE-DATA-001",
+                    GATE_DATA_001,
                     f"input {root} has unsupported type {root.suffix or '(none)'!r}",
                     fix=f"pass {', '.join(sorted(SUPPORTED_SUFFIXES))} files or a directory of them",
                 )
             found = [root]
         else:
-            raise PreflightError("GATE-DATA-001", f"input {root} does not exist", fix="check the --input path")
+            raise PreflightError(GATE_DATA_001, f"input {root} does not exist", fix="check the --input path")
         for path in found:
             key = path.resolve()
             if key not in seen:
@@ -58,7 +58,7 @@ def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
     if not files:
         shown = ", ".join(str(i) for i in inputs[:3]) + (" ..." if len(inputs) > 3 else "")
         raise PreflightError(
-            "GATE-DATA-001",
+            GATE_DATA_001,
             f"no {'/'.join(sorted(SUPPORTED_SUFFIXES))} files under {shown or '(no inputs)'}",
             fix="point --input at text, Python or JSONL files",
         )
@@ -81,7 +81,7 @@ def _decode(path: Path, data: bytes, where: str = "") -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PreflightError(
-            "GATE-DATA-001",
+            GATE_DATA_001,
             f"{path}{where}: invalid UTF-8 at byte {exc.start} ({exc.reason})",
             fix="convert the file to UTF-8 or drop it from --input",
         ) from None
@@ -93,13 +93,13 @@ def _jsonl_text(path: Path, lineno: int, line: bytes) -> str:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise PreflightError(
-            "GATE-DATA-001",
+            GATE_DATA_001,
             f"{path}:{lineno}: invalid JSON ({exc.msg} at column {exc.colno})",
             fix='write one JSON object per line, e.g. {"text": "..."}',
         ) from None
     if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
         raise PreflightError(
-            "GATE-DATA-001",
+            GATE_DATA_001,
             f'{path}:{lineno}: expected an object with a string "text" field',
             fix='write one JSON object per line, e.g. {"text": "..."}',
         )

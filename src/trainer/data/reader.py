@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from trainer.data.shards import ShardSet
-from trainer.errors import AprError, PreflightError
+from trainer.errors import GATE_DATA_004, GATE_DATA_005, GATE_TRAIN_EXHAUST, AprError, PreflightError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import torch
@@ -71,12 +71,12 @@ class WindowReader:
     ) -> None:
         if seq_len < 1 or batch_size < 1 or val_batches < 1:
             raise PreflightError(
-                "GATE-DATA-005",
+                GATE_DATA_005,
                 f"seq_len={seq_len}, batch_size={batch_size}, val_batches={val_batches}: each must be >= 1",
                 fix="pass positive --seq-length and --batch-size",
             )
         if world_size < 1 or not 0 <= rank < world_size:
-            raise PreflightError("GATE-DATA-005", f"rank {rank} is outside world size {world_size}",
+            raise PreflightError(GATE_DATA_005, f"rank {rank} is outside world size {world_size}",
                                  fix="launch with torchrun or apr pretrain --nproc N")
         self.rank = int(rank)
         self.world_size = int(world_size)
@@ -94,7 +94,7 @@ class WindowReader:
             needed = n_val + self.global_batch
             if total_windows < needed:
                 raise PreflightError(
-                    "GATE-DATA-005",
+                    GATE_DATA_005,
                     f"corpus holds {self.shards.total_tokens} tokens = {total_windows} windows of "
                     f"seq_len+1={self.window}, but {val_batches} val batch(es) + 1 train batch of "
                     f"{self.global_batch} need {needed} windows ({needed * self.window} tokens)",
@@ -108,14 +108,14 @@ class WindowReader:
             val_total = self.val_source.total_tokens // self.window
             if val_total < n_val:
                 raise PreflightError(
-                    "GATE-DATA-005",
+                    GATE_DATA_005,
                     f"--val-shard holds {self.val_source.total_tokens} tokens = {val_total} windows of "
                     f"seq_len+1={self.window}, but {val_batches} val batch(es) of {batch_size} need {n_val}",
                     fix="use a larger --val-shard, or lower --seq-length/--batch-size",
                 )
             if total_windows < self.global_batch:
                 raise PreflightError(
-                    "GATE-DATA-005",
+                    GATE_DATA_005,
                     f"corpus holds {self.shards.total_tokens} tokens = {total_windows} windows of "
                     f"seq_len+1={self.window}, but one train batch needs {self.global_batch}",
                     fix="add data or lower --seq-length/--batch-size",
@@ -153,7 +153,7 @@ class WindowReader:
             self._position = 0
             self._order = self._permutation(self.cycles)
             message = (
-                f"GATE-TRAIN-EXHAUST: corpus wrap-around: all {self.train_windows} training windows "
+                f"{GATE_TRAIN_EXHAUST}: corpus wrap-around: all {self.train_windows} training windows "
                 f"({self.tokens_per_epoch} tokens per epoch) consumed after {self._batches_served} batches; "
                 f"starting pass {self.cycles + 1} with a new permutation (cycles={self.cycles})"
             )
@@ -226,14 +226,14 @@ class WindowReader:
             diff = ", ".join(f"{k}: run has {expected[k]}, state has {recorded[k]}"
                              for k in expected if recorded[k] != expected[k]) or f"version {state.get('version')}"
             raise AprError(
-                "GATE-DATA-004",
+                GATE_DATA_004,
                 f"reader state does not match this data/config ({diff})",
                 fix="resume with the same --dataset, --seq-length, --batch-size and --seed as the interrupted run",
                 exit_code=PreflightError.exit_code,
             )
         cycles, position = int(state["cycles"]), int(state["position"])
         if not (0 <= position <= self.train_windows) or cycles < 0:
-            raise AprError("GATE-DATA-004", f"reader state position={position} cycles={cycles} out of range",
+            raise AprError(GATE_DATA_004, f"reader state position={position} cycles={cycles} out of range",
                            fix="the state file is corrupt; resume from an earlier checkpoint",
                            exit_code=PreflightError.exit_code)
         self.cycles = cycles

@@ -22,7 +22,14 @@ import numpy as np
 from trainer.atomic import atomic_write_bytes
 from trainer.data.inputs import Document, FileRecord, expand_inputs, read_documents
 from trainer.data.progress import byte_progress
-from trainer.errors import AprError, PreflightError
+from trainer.errors import (
+    GATE_BPE_007,
+    GATE_DATA_001,
+    GATE_PRETOK_001,
+    GATE_PRETOK_002,
+    AprError,
+    PreflightError,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from tokenizers import Tokenizer
@@ -73,7 +80,7 @@ class _ShardWriter:
         if top >= self.vocab_size or bottom < 0:
             bad = top if top >= self.vocab_size else bottom
             raise AprError(
-                "GATE-PRETOK-001",
+                GATE_PRETOK_001,
                 f"token id {bad} from {source} is outside [0, vocab size {self.vocab_size})",
                 fix="the tokenizer and its reported vocab disagree; re-extract or retrain the tokenizer",
             )
@@ -127,7 +134,7 @@ def _check_out_dir(out: Path, overwrite: bool) -> None:
     existing = sorted(out.glob(SHARD_GLOB)) + ([out / MANIFEST_FILE] if (out / MANIFEST_FILE).exists() else [])
     if existing and not overwrite:
         raise PreflightError(
-            "GATE-PRETOK-002",
+            GATE_PRETOK_002,
             f"{out} already holds a dataset ({len(existing)} file(s), e.g. {existing[0].name})",
             fix="choose an empty --out directory or pass --overwrite",
         )
@@ -142,7 +149,7 @@ def _refuse_unencodable(doc: Document, unencodable: bytes, tokenizer_dir: str | 
     if hits:
         pos, byte = min(hits)
         raise PreflightError(
-            "GATE-BPE-007",
+            GATE_BPE_007,
             f"{doc.where}: byte 0x{byte:02x} at byte offset {pos} of the document has no token in the "
             f"tokenizer{' at ' + tokenizer_dir if tokenizer_dir else ''}; encoding would silently drop it "
             f"(bytes without a token: {', '.join(f'0x{b:02x}' for b in unencodable)})",
@@ -177,22 +184,22 @@ def encode_corpus(
 
     if eos_policy not in EOS_POLICIES:
         raise PreflightError(
-            "GATE-PRETOK-002", f"unknown EOS policy {eos_policy!r}", fix=f"use one of {', '.join(EOS_POLICIES)}"
+            GATE_PRETOK_002, f"unknown EOS policy {eos_policy!r}", fix=f"use one of {', '.join(EOS_POLICIES)}"
         )
     if special_tokens not in SPECIAL_TOKEN_MODES:
         raise PreflightError(
-            "GATE-PRETOK-002", f"unknown special-token mode {special_tokens!r}",
+            GATE_PRETOK_002, f"unknown special-token mode {special_tokens!r}",
             fix=f"use one of {', '.join(SPECIAL_TOKEN_MODES)}",
         )
     if shard_tokens < 1:
-        raise PreflightError("GATE-PRETOK-002", f"--shard-tokens {shard_tokens} < 1", fix="pass a positive count")
+        raise PreflightError(GATE_PRETOK_002, f"--shard-tokens {shard_tokens} < 1", fix="pass a positive count")
     started = time.perf_counter()
     encoder, tokenizer_dir, tokenizer_sha = _tokenizer_identity(tokenizer, special_tokens)
     vocab_size = require_vocab_size(encoder)
     eos_id = eos_token_id(encoder)
     if eos_policy != "none" and eos_id is None:
         raise PreflightError(
-            "GATE-PRETOK-002",
+            GATE_PRETOK_002,
             f"EOS policy {eos_policy!r} needs an EOS token, and the tokenizer has none of "
             "</s>, <|endoftext|>, <eos>, <|eos|>",
             fix="pass --eos-policy none or use a tokenizer with an EOS token",
@@ -201,7 +208,7 @@ def encode_corpus(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise PreflightError(
-            "GATE-PRETOK-002",
+            GATE_PRETOK_002,
             f"--out {out} exists and is not a directory",
             fix="pass a new or empty directory for the shards and manifest.json",
         )
@@ -257,7 +264,7 @@ def encode_corpus(
     elapsed = time.perf_counter() - started
     if writer.total == 0:
         raise PreflightError(
-            "GATE-DATA-001",
+            GATE_DATA_001,
             f"{len(files)} input file(s) produced no tokens (all documents empty)",
             fix="point --input at non-empty text",
         )
@@ -318,7 +325,7 @@ class ShardSet:
                 others = sorted(f.name for f in p.glob("*.bin"))
                 hint = f" (found {', '.join(others[:3])}: rename to shard-NNNNN.bin)" if others else ""
                 raise PreflightError(
-                    "GATE-DATA-001",
+                    GATE_DATA_001,
                     f"dataset {p} holds no {SHARD_GLOB} files{hint}",
                     fix="build shards with `apr tokenize encode-corpus --out DIR`",
                 )
@@ -326,7 +333,7 @@ class ShardSet:
             files = [p]
         else:
             raise PreflightError(
-                "GATE-DATA-001", f"dataset {p} does not exist",
+                GATE_DATA_001, f"dataset {p} does not exist",
                 fix="pass --dataset DIR from `apr tokenize encode-corpus`, or one .bin file",
             )
         arrays: list[np.ndarray] = []
@@ -334,7 +341,7 @@ class ShardSet:
             size = f.stat().st_size
             if size % TOKEN_DTYPE.itemsize:
                 raise PreflightError(
-                    "GATE-DATA-001",
+                    GATE_DATA_001,
                     f"shard {f} is {size} bytes, not a multiple of 4 (headerless little-endian uint32)",
                     fix="the file is truncated or not a token shard; re-run `apr tokenize encode-corpus`",
                 )
@@ -342,7 +349,7 @@ class ShardSet:
         shards = cls(files, arrays)
         if shards.total_tokens == 0:
             raise PreflightError(
-                "GATE-DATA-001", f"dataset {p} holds no tokens ({len(files)} empty file(s))",
+                GATE_DATA_001, f"dataset {p} holds no tokens ({len(files)} empty file(s))",
                 fix="re-run `apr tokenize encode-corpus` on non-empty input",
             )
         return shards

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from trainer.errors import AprError, PreflightError
+from trainer.errors import GATE_ARCH_370M_011, GATE_BPE_001, GATE_BPE_008, AprError, PreflightError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from tokenizers import Tokenizer
@@ -78,21 +78,21 @@ def train_bpe(inputs: Iterable[str | Path], vocab_size: int, out_dir: str | Path
 
     if not MIN_VOCAB_SIZE <= vocab_size <= MAX_VOCAB_SIZE:
         raise PreflightError(
-            "GATE-BPE-001",
+            GATE_BPE_001,
             f"--vocab-size {vocab_size} is outside [{MIN_VOCAB_SIZE}, {MAX_VOCAB_SIZE}]: a byte-level BPE "
             f"needs {len(SPECIAL_TOKENS)} special tokens + {BYTE_ALPHABET_SIZE} byte tokens",
             fix=f"pass --vocab-size in [{MIN_VOCAB_SIZE}, {MAX_VOCAB_SIZE}] (the 370M model uses 50257)",
         )
     if isinstance(min_frequency, bool) or not 0 <= min_frequency <= MAX_MIN_FREQUENCY:
         raise PreflightError(
-            "GATE-BPE-001",
+            GATE_BPE_001,
             f"--min-frequency {min_frequency} is outside [0, {MAX_MIN_FREQUENCY}]",
             fix="pass a pair count >= 0 (default 2)",
         )
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise PreflightError(
-            "GATE-BPE-001",
+            GATE_BPE_001,
             f"--out {out} exists and is not a directory",
             fix="pass a new or existing directory for tokenizer.json, vocab.json and merges.txt",
         )
@@ -101,7 +101,7 @@ def train_bpe(inputs: Iterable[str | Path], vocab_size: int, out_dir: str | Path
     if merges_count(vocab_size) > corpus_bytes:
         # Every merge needs at least one pair occurrence, i.e. one more byte of text.
         raise PreflightError(
-            "GATE-BPE-001",
+            GATE_BPE_001,
             f"--vocab-size {vocab_size} needs {merges_count(vocab_size)} merges but the corpus ({len(files)} "
             f"file(s), {corpus_bytes} bytes) cannot support more than {corpus_bytes}",
             fix=f"add more text or pass --vocab-size <= {MIN_VOCAB_SIZE + corpus_bytes}",
@@ -123,7 +123,7 @@ def train_bpe(inputs: Iterable[str | Path], vocab_size: int, out_dir: str | Path
     got = tokenizer.get_vocab_size(with_added_tokens=True)
     if got != vocab_size:
         raise PreflightError(
-            "GATE-BPE-001",
+            GATE_BPE_001,
             f"the corpus ({len(files)} file(s)) only supports {got} tokens, not the requested {vocab_size} "
             f"(pairs seen fewer than {min_frequency} times are never merged)",
             fix=(f"add more text{', pass --min-frequency 1' if min_frequency > 1 else ''}"
@@ -147,7 +147,7 @@ def load_tokenizer(path: str | Path) -> Tokenizer:
     file = p / TOKENIZER_FILE if p.is_dir() else p
     if not file.is_file():
         raise PreflightError(
-            "GATE-BPE-008",
+            GATE_BPE_008,
             f"no tokenizer at {file}",
             fix="pass a directory holding tokenizer.json (from `apr tokenize train`, or extract it from the checkpoint)",
         )
@@ -155,7 +155,7 @@ def load_tokenizer(path: str | Path) -> Tokenizer:
         return Tokenizer.from_file(str(file))
     except Exception as exc:  # tokenizers raises a bare Exception subclass per parse error
         raise PreflightError(
-            "GATE-BPE-008",
+            GATE_BPE_008,
             f"{file} is not a valid tokenizers JSON file: {str(exc).splitlines()[0] if str(exc) else exc!r}",
             fix="regenerate it with `apr tokenize train`, or extract it from the checkpoint",
         ) from None
@@ -182,20 +182,20 @@ def count_vocab(path: str | Path) -> int:
         data = json.loads(vocab_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PreflightError(
-            "GATE-ARCH-370M-011",
+            GATE_ARCH_370M_011,
             f"pre-flight: cannot read {vocab_file} (no such file)",
             fix="pass --tokenizer DIR holding vocab.json (e.g. from `apr tokenize train`)",
         ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PreflightError(
-            "GATE-ARCH-370M-011",
+            GATE_ARCH_370M_011,
             f"pre-flight: {vocab_file} is not a valid vocab.json ({exc})",
             fix="regenerate the tokenizer with `apr tokenize train`",
         ) from None
     if not isinstance(data, dict) or not data or not all(
             isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in data.values()):
         raise PreflightError(
-            "GATE-ARCH-370M-011",
+            GATE_ARCH_370M_011,
             f"pre-flight: {vocab_file} is not a valid vocab.json (expected a non-empty {{token: id}} object)",
             fix="regenerate the tokenizer with `apr tokenize train`",
         )
@@ -223,7 +223,7 @@ def _tokenizer_json_ids(file: Path, *, added_only: bool) -> set[int]:
         return ids
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PreflightError(
-            "GATE-ARCH-370M-011",
+            GATE_ARCH_370M_011,
             f"pre-flight: {file} is not a valid tokenizer.json ({type(exc).__name__}: {exc})",
             fix="regenerate the tokenizer with `apr tokenize train`, or extract it from the checkpoint",
         ) from None
@@ -284,5 +284,5 @@ def require_vocab_size(tokenizer: Tokenizer) -> int:
     """Vocab size including added tokens; an empty tokenizer is an error, never 0."""
     size = int(tokenizer.get_vocab_size(with_added_tokens=True))
     if size <= 0:
-        raise AprError("GATE-BPE-001", "tokenizer has an empty vocabulary", fix="retrain the tokenizer")
+        raise AprError(GATE_BPE_001, "tokenizer has an empty vocabulary", fix="retrain the tokenizer")
     return size

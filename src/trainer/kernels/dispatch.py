@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
-from trainer.errors import PreflightError
+from trainer.errors import GATE_KERNELS_001, PreflightError
 from trainer.kernels._triton import interpreting
 from trainer.kernels.fused_ce import fused_linear_cross_entropy
 from trainer.kernels.rmsnorm import rms_norm_reference, rms_norm_triton
@@ -56,7 +56,7 @@ KERNEL_SETS = {"torch": TORCH, "triton": TRITON}
 def resolve_kernels(flag: str, device: str | torch.device) -> KernelSet:
     """``--kernels`` -> a KernelSet for ``device``; GATE-KERNELS-001 when Triton cannot run there."""
     if flag not in KERNEL_CHOICES:
-        raise PreflightError("GATE-KERNELS-001", f"--kernels {flag!r} is not one of {', '.join(KERNEL_CHOICES)}",
+        raise PreflightError(GATE_KERNELS_001, f"--kernels {flag!r} is not one of {', '.join(KERNEL_CHOICES)}",
                              fix="pass --kernels auto, torch or triton")
     device_type = torch.device(device).type
     if flag == "auto":
@@ -66,11 +66,11 @@ def resolve_kernels(flag: str, device: str | torch.device) -> KernelSet:
     import importlib.util
 
     if importlib.util.find_spec("triton") is None:  # not imported here: the interpreter switch is read at import
-        raise PreflightError("GATE-KERNELS-001", "--kernels triton requested but the triton package is not installed",
+        raise PreflightError(GATE_KERNELS_001, "--kernels triton requested but the triton package is not installed",
                              fix="install triton (it ships with torch's CUDA wheels) or pass --kernels torch")
     if device_type != "cuda" and not interpreting():
         raise PreflightError(
-            "GATE-KERNELS-001",
+            GATE_KERNELS_001,
             f"--kernels triton on {device_type} needs Triton's CPU interpreter, which is off",
             fix="set TRITON_INTERPRET=1 in the environment (slow; for tests), or pass --kernels torch / auto",
         )

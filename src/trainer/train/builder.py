@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from trainer.errors import PreflightError
+from trainer.errors import GATE_PREFLIGHT_ARGS, PreflightError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import torch
@@ -53,7 +53,7 @@ def resolve_compute(kernels: str, precision: str | None, compile: bool, device: 
 
     chosen = default_precision(device) if precision is None else precision
     if chosen not in PRECISION_CHOICES:
-        raise PreflightError("GATE-PREFLIGHT-ARGS", f"--precision {chosen!r} is not one of fp32, bf16",
+        raise PreflightError(GATE_PREFLIGHT_ARGS, f"--precision {chosen!r} is not one of fp32, bf16",
                              fix="pass --precision fp32 or --precision bf16")
     return ComputeSettings(resolve_kernels(kernels, device), chosen, bool(compile))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from trainer.errors import PreflightError
+from trainer.errors import GATE_GPUTRAIN_002, PreflightError
 
 DEVICE_PATTERN = re.compile(r"^(auto|cpu|cuda|cuda:(\d|1[0-5]))$")
 
@@ -45,13 +45,13 @@ def resolve_device(flag: str, *, cuda_available: bool | None = None, cuda_count:
     index = int(flag.split(":", 1)[1]) if ":" in flag else 0
     if not cuda_available:
         raise PreflightError(
-            "GATE-GPUTRAIN-002",
+            GATE_GPUTRAIN_002,
             f"--device {flag} requested but CUDA is not available in this torch build/machine",
             fix="use --device cpu, or --device auto to fall back explicitly",
         )
     if index >= cuda_count:
         raise PreflightError(
-            "GATE-GPUTRAIN-002",
+            GATE_GPUTRAIN_002,
             f"--device {flag} requested but only {cuda_count} CUDA device(s) exist",
             fix=f"use cuda:0 .. cuda:{cuda_count - 1}",
         )

@@ -29,7 +29,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
-from trainer.errors import AprError, PreflightError, RunAborted
+from trainer.errors import (
+    GATE_DIST_COLLECTIVE,
+    GATE_DIST_ENV,
+    GATE_DIST_PREFLIGHT,
+    GATE_DIST_WORLD,
+    AprError,
+    PreflightError,
+    RunAborted,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import torch
@@ -66,11 +74,11 @@ def world_from_env(env: dict[str, str] | None = None) -> World:
     try:
         world = World(int(env.get("RANK", "0")), int(env.get("WORLD_SIZE", "1")), int(env.get("LOCAL_RANK", "0")))
     except ValueError:
-        raise AprError("GATE-DIST-ENV", f"RANK/WORLD_SIZE/LOCAL_RANK are not integers "
+        raise AprError(GATE_DIST_ENV, f"RANK/WORLD_SIZE/LOCAL_RANK are not integers "
                        f"({env.get('RANK')!r}/{env.get('WORLD_SIZE')!r}/{env.get('LOCAL_RANK')!r})",
                        fix="launch with torchrun or apr pretrain --nproc N, which set them") from None
     if world.world_size < 1 or not 0 <= world.rank < world.world_size:
-        raise AprError("GATE-DIST-ENV", f"RANK={world.rank} is outside WORLD_SIZE={world.world_size}",
+        raise AprError(GATE_DIST_ENV, f"RANK={world.rank} is outside WORLD_SIZE={world.world_size}",
                        fix="launch with torchrun or apr pretrain --nproc N, which set them")
     return world
 
@@ -109,7 +117,7 @@ def timeout_seconds(env: dict[str, str] | None = None) -> float:
     except ValueError:
         value = -1.0
     if not value > 0:
-        raise PreflightError("GATE-DIST-ENV", f"{TIMEOUT_ENV}={raw!r} is not a positive number of seconds",
+        raise PreflightError(GATE_DIST_ENV, f"{TIMEOUT_ENV}={raw!r} is not a positive number of seconds",
                              fix=f"unset {TIMEOUT_ENV} (default {DEFAULT_TIMEOUT_S:.0f}) or set e.g. 120")
     return value
 
@@ -169,7 +177,7 @@ def preflight_outcome(exc: BaseException | None) -> tuple[int, str, str] | None:
         return None
     if isinstance(exc, AprError):
         return exc.exit_code, exc.gate_id, str(exc)
-    return 2, "GATE-DIST-PREFLIGHT", f"internal error in preflight: {type(exc).__name__}: {exc}"
+    return 2, GATE_DIST_PREFLIGHT, f"internal error in preflight: {type(exc).__name__}: {exc}"
 
 
 def agree_preflight(outcome: tuple[int, str, str] | None) -> None:
@@ -192,7 +200,8 @@ def agree_preflight(outcome: tuple[int, str, str] | None) -> None:
     if rank == me:
         line = f"{gate}: rank {me}: {message.removeprefix(gate + ': ')}"
     else:
-        line = f"GATE-DIST-PREFLIGHT: rank {me} stops: preflight refused on rank(s) {ranks}; rank {rank} said: {message}"
+        line = (f"{GATE_DIST_PREFLIGHT}: rank {me} stops: preflight refused on rank(s) {ranks}; "
+                f"rank {rank} said: {message}")
     _stop(dist, line, code)
 
 
@@ -433,7 +442,7 @@ def check_resume_world(run_dir: Path, world: World) -> None:
     was = recorded_world(data) if isinstance(data, dict) else 1
     if was != world.world_size:
         raise PreflightError(
-            "GATE-DIST-WORLD",
+            GATE_DIST_WORLD,
             f"--resume with world size {world.world_size}, but {Path(run_dir) / RUN_FILE} was trained with world "
             f"size {was}; a different world size changes the global batch, the data order and the schedule",
             fix=f"resume with {was} process(es): apr pretrain --nproc {was} ... --resume "
@@ -455,7 +464,7 @@ def collective_failure(exc: BaseException) -> RunAborted:
     """A collective that failed (a peer died or hung past the timeout) as one line naming this rank."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     me = current().rank if _dist() is not None else int(os.environ.get("RANK", "0"))
-    return RunAborted("GATE-DIST-COLLECTIVE", f"rank {me}: a collective failed ({type(exc).__name__}: "
+    return RunAborted(GATE_DIST_COLLECTIVE, f"rank {me}: a collective failed ({type(exc).__name__}: "
                       f"{first[:300]}); another rank died or stopped answering within {timeout_seconds():.0f}s",
                       fix="see the launcher's summary for the rank that failed first; --resume continues from "
                           "the last committed checkpoint")

@@ -13,7 +13,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from trainer.errors import RunAborted
+from trainer.errors import (
+    GATE_TRAIN_005,
+    GATE_TRAIN_007,
+    GATE_TRAIN_008,
+    GATE_TRAIN_BASELINE,
+    GATE_TRAIN_EVAL,
+    RunAborted,
+)
 from trainer.train.options import FINETUNE_EPOCH0_CAP
 
 DIVERGENCE_FACTOR = 2.0
@@ -47,7 +54,7 @@ def check_non_divergence(epoch: int, history: Sequence[float], *, regime: str, v
         if not math.isfinite(val) or val > cap:
             what = "finetune cap 10.0" if regime != "from-scratch" else f"from-scratch cap 2*ln({vocab_size})={cap:.4f}"
             raise RunAborted(
-                "GATE-TRAIN-005",
+                GATE_TRAIN_005,
                 f"ship-blocker fired: DIVERGENCE at epoch 0: val_loss {val:.4f} is non-finite or > {what}",
                 fix="check --mode, --init and the data, or lower --lr (e.g. 10x) in a new run; nothing was "
                 "checkpointed for this evaluation",
@@ -57,7 +64,7 @@ def check_non_divergence(epoch: int, history: Sequence[float], *, regime: str, v
     if not math.isfinite(val) or val > DIVERGENCE_FACTOR * prev:
         ratio = val / prev if prev else math.inf
         raise RunAborted(
-            "GATE-TRAIN-005",
+            GATE_TRAIN_005,
             f"ship-blocker fired: DIVERGENCE at epoch {epoch}: val_loss {val:.4f} > "
             f"{DIVERGENCE_FACTOR} x {prev:.4f} (ratio {ratio:.3f})",
             fix="start a new run with --lr 10x lower (optionally --init the last good ckpt/epoch-NNN.apr); "
@@ -69,7 +76,7 @@ def check_finite_step(step: int, train_loss: float, grad_norm: float) -> None:
     """GATE-TRAIN-007: a non-finite loss or gradient norm aborts at that step, before the update."""
     if not (math.isfinite(train_loss) and math.isfinite(grad_norm)):
         raise RunAborted(
-            "GATE-TRAIN-007",
+            GATE_TRAIN_007,
             f"NaN/Inf guard fired: NUMERICAL_INSTABILITY at step {step}: "
             f"train_loss={train_loss} grad_norm={grad_norm} (the update was not applied)",
             fix="lower --lr in a new run (optionally --init the last good ckpt/epoch-NNN.apr) and check the shards",
@@ -80,7 +87,7 @@ def check_finite_val(epoch: int, val_loss: float) -> None:
     """GATE-TRAIN-007 on the evaluation: a NaN/Inf val_loss aborts before the divergence check."""
     if not math.isfinite(val_loss):
         raise RunAborted(
-            "GATE-TRAIN-007",
+            GATE_TRAIN_007,
             f"NaN/Inf guard fired: NUMERICAL_INSTABILITY at epoch {epoch}: val_loss={val_loss}",
             fix="lower --lr in a new run (optionally --init the last good ckpt/epoch-NNN.apr)",
         )
@@ -92,7 +99,7 @@ def check_throughput(step: int, tokens_per_sec: float, util_pct: float | None) -
     bad_util = util_pct is not None and not (0.0 <= util_pct <= 100.0)
     if bad_tps or bad_util:
         raise RunAborted(
-            "GATE-TRAIN-008",
+            GATE_TRAIN_008,
             f"throughput-range guard fired at step {step}: tokens_per_sec={tokens_per_sec} gpu_util_pct={util_pct}",
             fix="this is a measurement bug in the trainer; report it",
         )
@@ -108,7 +115,7 @@ def check_initial_baseline(val_loss: float, vocab_size: int) -> None:
     low, high = BASELINE_LOW * ln_v, BASELINE_HIGH * ln_v
     if not math.isfinite(val_loss) or not (low <= val_loss <= high):
         raise RunAborted(
-            "GATE-TRAIN-BASELINE",
+            GATE_TRAIN_BASELINE,
             f"from-scratch step-0 val_loss {val_loss:.4f} is outside [{low:.4f}, {high:.4f}] "
             f"= [{BASELINE_LOW}, {BASELINE_HIGH}] x ln({vocab_size}) ({ln_v:.4f}); an untrained model "
             "must predict close to uniform",
@@ -120,7 +127,7 @@ def check_eval_plausible(epoch: int, val_loss: float, recent_train_loss: float) 
     """GATE-TRAIN-EVAL: val_loss < 0.25 x the recent train loss aborts as an evaluation bug."""
     if math.isfinite(recent_train_loss) and val_loss < EVAL_MIN_RATIO * recent_train_loss:
         raise RunAborted(
-            "GATE-TRAIN-EVAL",
+            GATE_TRAIN_EVAL,
             f"implausible evaluation at epoch {epoch}: val_loss {val_loss:.4f} < {EVAL_MIN_RATIO} x "
             f"recent train_loss {recent_train_loss:.4f}; held-out data cannot be that much easier "
             "(the seed's CUDA eval once reported 0.0008 against 1.20)",

@@ -15,6 +15,8 @@ import sys
 import uuid
 from collections.abc import Sequence
 
+from trainer.errors import GATE_DIST_RANK
+
 EXIT_RANK_DIED = 4  # RunAborted.exit_code: the run stopped; --resume continues from the last checkpoint
 
 
@@ -61,7 +63,7 @@ def launch(nproc: int, argv: Sequence[str]) -> int:
             sys.stderr.write(f"apr: {nproc}-rank run stopped: rank {first_rank} failed first ({statuses})\n")
             return first.exitcode
         sys.stderr.write(
-            f"apr: error: GATE-DIST-RANK: rank {first_rank} (pid {first.pid}) failed first with "
+            f"apr: error: {GATE_DIST_RANK}: rank {first_rank} (pid {first.pid}) failed first with "
             f"{_status(first.exitcode)}; the launcher stopped the other rank(s) ({statuses}) "
             "(fix: see that rank's message above; --resume continues from the last committed checkpoint)\n")
         return EXIT_RANK_DIED

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from trainer.errors import RunAborted
+from trainer.errors import GATE_TRAIN_007, RunAborted
 from trainer.train import distributed, gates
 from trainer.train.metrics import MetricsLog, device_utilisation
 from trainer.train.options import ADAM_BETAS, ADAM_EPS, GRAD_CLIP, WEIGHT_DECAY, TrainOptions
@@ -265,7 +265,7 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
         else:
             val0 = _eval()
             if not math.isfinite(val0):
-                raise RunAborted("GATE-TRAIN-007", f"NaN/Inf guard fired: NUMERICAL_INSTABILITY at step 0: "
+                raise RunAborted(GATE_TRAIN_007, f"NaN/Inf guard fired: NUMERICAL_INSTABILITY at step 0: "
                                  f"val_loss={val0} before any update",
                                  fix="the initial weights are broken; check --init or the model initialisation")
             state.val_loss_history.append(val0)

@@ -29,7 +29,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer.errors import PreflightError
+from trainer.errors import (
+    FALSIFY_APR_PRETRAIN_ARCH_010,
+    FALSIFY_CORPUS_004,
+    GATE_ARCH_370M_011,
+    GATE_ARCH_370M_011_RELAXED,
+    GATE_CORPUS_PREFLIGHT,
+    GATE_DATA_003,
+    GATE_PREFLIGHT_ARGS,
+    GATE_PREFLIGHT_RESUME,
+    GATE_PREFLIGHT_RUNDIR,
+    GATE_PREFLIGHT_SEQ,
+    GATE_PREFLIGHT_TOKEN_RANGE,
+    GATE_TRAIN_005,
+    INV_ARCH_370M_006,
+    INV_PRETOK_001,
+    PreflightError,
+)
 from trainer.hashing import file_sha256
 from trainer.train.device import ResolvedDevice, resolve_device
 from trainer.train.options import FINETUNE_EPOCH0_CAP, TrainOptions
@@ -86,14 +102,14 @@ def check_run_numbers(opts: TrainOptions) -> None:
     ]
     for flag, value, ok, bound in rules:
         if not ok:
-            raise PreflightError("GATE-PREFLIGHT-ARGS", f"{flag} {value} is invalid: must be {bound}",
+            raise PreflightError(GATE_PREFLIGHT_ARGS, f"{flag} {value} is invalid: must be {bound}",
                                  fix=f"pass a value {bound} for {flag}")
     if opts.vocab_size is not None and opts.init is not None:
-        raise PreflightError("GATE-PREFLIGHT-ARGS",
+        raise PreflightError(GATE_PREFLIGHT_ARGS,
                              "--vocab-size conflicts with --init: the architecture comes from the checkpoint",
                              fix="drop --vocab-size")
     if opts.vocab_size is not None and opts.vocab_size < 1:
-        raise PreflightError("GATE-PREFLIGHT-ARGS", f"--vocab-size {opts.vocab_size} must be > 0",
+        raise PreflightError(GATE_PREFLIGHT_ARGS, f"--vocab-size {opts.vocab_size} must be > 0",
                              fix="pass the tokenizer's vocab size")
 
 
@@ -104,8 +120,8 @@ def resolve_model_config(opts: TrainOptions) -> tuple[ModelConfig, Any | None]:
 
         spec = inspect_init(opts.init)
         return spec.config, spec
-    from trainer.config import get_preset
     from trainer.errors import AprError
+    from trainer.presets import get_preset
 
     overrides = {"vocab_size": opts.vocab_size} if opts.vocab_size is not None else {}
     try:
@@ -125,8 +141,8 @@ def check_vocab(tokenizer_vocab: int, model_vocab: int, *, relaxed: bool, tokeni
     if relaxed:
         if tokenizer_vocab > model_vocab:
             raise PreflightError(
-                "GATE-ARCH-370M-011-RELAXED",
-                f"violated (FALSIFY-APR-PRETRAIN-ARCH-010): tokenizer vocab_size ({tokenizer_vocab}) > "
+                GATE_ARCH_370M_011_RELAXED,
+                f"violated ({FALSIFY_APR_PRETRAIN_ARCH_010}): tokenizer vocab_size ({tokenizer_vocab}) > "
                 f"init model vocab_size ({model_vocab}) [tokenizer {tokenizer}, init {model}]: ids "
                 f"{model_vocab}..{tokenizer_vocab - 1} would be OOB (out-of-bounds) embedding rows",
                 fix="use the tokenizer that ships with the init checkpoint (RELAXED gate: tokenizer <= model)",
@@ -134,8 +150,8 @@ def check_vocab(tokenizer_vocab: int, model_vocab: int, *, relaxed: bool, tokeni
         return
     if tokenizer_vocab != model_vocab:
         raise PreflightError(
-            "GATE-ARCH-370M-011",
-            f"INV-ARCH-370M-006 violated: tokenizer vocab_size ({tokenizer_vocab}) != model vocab_size "
+            GATE_ARCH_370M_011,
+            f"{INV_ARCH_370M_006} violated: tokenizer vocab_size ({tokenizer_vocab}) != model vocab_size "
             f"({model_vocab}) [tokenizer {tokenizer}, model {model}]",
             fix=f"retrain the tokenizer with --vocab-size {model_vocab}, or build the model for this tokenizer "
             f"(--vocab-size {tokenizer_vocab}); the tokenizer and model contracts move in lockstep",
@@ -146,8 +162,8 @@ def check_token_range(max_token_id: int, model_vocab: int, dataset: Path) -> Non
     """GATE-PREFLIGHT-TOKEN-RANGE (INV-PRETOK-001): every id < V. Never clamped or remapped."""
     if max_token_id >= model_vocab:
         raise PreflightError(
-            "GATE-PREFLIGHT-TOKEN-RANGE",
-            f"INV-PRETOK-001 violated: dataset {dataset} holds token id {max_token_id} >= model vocab_size "
+            GATE_PREFLIGHT_TOKEN_RANGE,
+            f"{INV_PRETOK_001} violated: dataset {dataset} holds token id {max_token_id} >= model vocab_size "
             f"{model_vocab} (ids must lie in [0, {model_vocab - 1}])",
             fix="re-encode the corpus with the tokenizer that matches the model (`apr tokenize encode-corpus`)",
         )
@@ -174,7 +190,7 @@ def check_val_disjoint(train_files: list[Path], val_files: list[Path], *, datase
             else:
                 continue
             raise PreflightError(
-                "GATE-DATA-003",
+                GATE_DATA_003,
                 f"--val-shard {val_shard}: held-out file {v} {why} training file {t} of --dataset {dataset}; "
                 f"with --val-shard every --dataset window trains, so validation would score training data",
                 fix="point --val-shard at shards encoded from held-out text (or drop --val-shard to hold out "
@@ -186,7 +202,7 @@ def check_seq_length(seq_length: int, max_positions: int, model: str) -> None:
     """GATE-PREFLIGHT-SEQ: rotary tables are sized for ``max_position_embeddings``."""
     if seq_length > max_positions:
         raise PreflightError(
-            "GATE-PREFLIGHT-SEQ",
+            GATE_PREFLIGHT_SEQ,
             f"--seq-length {seq_length} exceeds model {model} max_position_embeddings {max_positions}",
             fix=f"pass --seq-length <= {max_positions}",
         )
@@ -200,7 +216,7 @@ def check_regime(mode: str, vocab_size: int, *, has_init: bool) -> None:
     ln_v = math.log(vocab_size)
     if mode == "finetune" and not has_init and ln_v > FINETUNE_EPOCH0_CAP:
         raise PreflightError(
-            "GATE-TRAIN-005",
+            GATE_TRAIN_005,
             f"--mode finetune without --init would fire at step 0: a randomly initialised model scores about "
             f"ln({vocab_size}) = {ln_v:.2f} > the finetune epoch-0 cap {FINETUNE_EPOCH0_CAP}",
             fix="pass --mode from-scratch to train from random weights, or --init a pretrained checkpoint",
@@ -222,7 +238,7 @@ def check_corpus_budget(
     """
     if grad_accum > batches_per_pass:
         raise PreflightError(
-            "GATE-CORPUS-PREFLIGHT",
+            GATE_CORPUS_PREFLIGHT,
             f"--grad-accum {grad_accum} needs {grad_accum} micro-batches per optimizer step but one pass over "
             f"the corpus holds {batches_per_pass}; one step would read the same windows more than once",
             fix=f"pass --grad-accum <= {batches_per_pass} (or lower --batch-size), or add data",
@@ -239,24 +255,24 @@ def check_corpus_budget(
     )
     if not allow_cycle:
         raise PreflightError(
-            "GATE-CORPUS-PREFLIGHT",
-            f"FALSIFY-CORPUS-004: {text}",
+            GATE_CORPUS_PREFLIGHT,
+            f"{FALSIFY_CORPUS_004}: {text}",
             fix="add data, lower --num-steps/--batch-size/--grad-accum, or pass --allow-shard-cycle to repeat it",
         )
-    return factor, f"GATE-CORPUS-PREFLIGHT: {text}; cycling the corpus because --allow-shard-cycle was given"
+    return factor, f"{GATE_CORPUS_PREFLIGHT}: {text}; cycling the corpus because --allow-shard-cycle was given"
 
 
 def check_run_dir(run_dir: Path, *, resume: bool) -> None:
     """GATE-PREFLIGHT-RUNDIR: writable; empty of other runs unless ``--resume`` (which needs one)."""
     run_dir = Path(run_dir)
     if run_dir.exists() and not run_dir.is_dir():
-        raise PreflightError("GATE-PREFLIGHT-RUNDIR", f"--run-dir {run_dir} exists and is not a directory",
+        raise PreflightError(GATE_PREFLIGHT_RUNDIR, f"--run-dir {run_dir} exists and is not a directory",
                              fix="pass a directory path")
     probe = run_dir
     while not probe.exists():
         probe = probe.parent
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise PreflightError("GATE-PREFLIGHT-RUNDIR", f"--run-dir {run_dir} is not writable ({probe} denies writes)",
+        raise PreflightError(GATE_PREFLIGHT_RUNDIR, f"--run-dir {run_dir} is not writable ({probe} denies writes)",
                              fix="choose a writable --run-dir")
     found = [m for m in RUN_MARKERS if (run_dir / m).exists()]
     committed = (run_dir / RESUME_FILE).is_file()
@@ -266,7 +282,7 @@ def check_run_dir(run_dir: Path, *, resume: bool) -> None:
     if resume:
         if not committed:
             raise PreflightError(
-                "GATE-PREFLIGHT-RUNDIR",
+                GATE_PREFLIGHT_RUNDIR,
                 f"--resume: {run_dir} holds no checkpoint to resume ({RESUME_FILE} missing"
                 + (f"; found {', '.join(found)}: a run killed before its first checkpoint commit" if found else "")
                 + ")",
@@ -281,13 +297,13 @@ def check_run_dir(run_dir: Path, *, resume: bool) -> None:
         return
     if found and committed:
         raise PreflightError(
-            "GATE-PREFLIGHT-RUNDIR",
+            GATE_PREFLIGHT_RUNDIR,
             f"--run-dir {run_dir} already holds a run (found {', '.join(found)})",
             fix="pass --resume to continue it, or choose an empty --run-dir",
         )
     if found:
         raise PreflightError(
-            "GATE-PREFLIGHT-RUNDIR",
+            GATE_PREFLIGHT_RUNDIR,
             f"--run-dir {run_dir} already holds a run (found {', '.join(found)}) that never committed a checkpoint "
             f"({RESUME_FILE} missing), so --resume cannot continue it",
             fix=uncommitted_fix,
@@ -301,13 +317,13 @@ def check_resume_matches(run_dir: Path, opts: TrainOptions) -> None:
 
         recorded = load_bounded((Path(run_dir) / RUN_FILE).read_bytes())["fingerprint"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise PreflightError("GATE-PREFLIGHT-RESUME", f"--resume: cannot read {Path(run_dir) / RUN_FILE} ({exc})",
+        raise PreflightError(GATE_PREFLIGHT_RESUME, f"--resume: cannot read {Path(run_dir) / RUN_FILE} ({exc})",
                              fix="start a new run in an empty --run-dir") from None
     current = json.loads(json.dumps(opts.fingerprint()))
     diffs = [f"{k}: was {recorded.get(k)!r}, now {current[k]!r}" for k in current if recorded.get(k) != current[k]]
     if diffs:
         raise PreflightError(
-            "GATE-PREFLIGHT-RESUME",
+            GATE_PREFLIGHT_RESUME,
             f"--resume with different settings than the interrupted run ({'; '.join(diffs)})",
             fix="repeat the original command line plus --resume",
         )
@@ -322,7 +338,7 @@ def run_preflight(opts: TrainOptions, *, rank: int = 0) -> PreflightReport:
     device = resolve_device(opts.device)
     if opts.tokenizer is None or opts.dataset is None:
         missing = "--dataset" if opts.dataset is None else "--tokenizer"
-        raise PreflightError("GATE-PREFLIGHT-ARGS", f"{missing} is required for a real run",
+        raise PreflightError(GATE_PREFLIGHT_ARGS, f"{missing} is required for a real run",
                              fix=f"pass {missing} (or --synthetic for a scripted dry run)")
     config, spec = resolve_model_config(opts)
     from trainer.data.reader import WindowReader

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer.errors import PreflightError
+from trainer.errors import GATE_PREFLIGHT_RESUME, PreflightError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import torch
@@ -87,22 +87,6 @@ def model_tensors(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {name: t.detach().to("cpu").contiguous() for name, t in model.state_dict().items()}
 
 
-def apr_metadata(config: ModelConfig, *, epoch: int, step: int, tokens_seen: int, val_loss: float,
-                 seed: int, init: str | None) -> dict[str, Any]:
-    """APR metadata: the architecture plus deterministic training facts (no timestamps)."""
-    meta = dict(config.to_apr_metadata())
-    meta.update({
-        "source": "apr pretrain",
-        "train_epoch": epoch,
-        "train_step": step,
-        "train_tokens_seen": tokens_seen,
-        "train_val_loss": val_loss,
-        "train_seed": seed,
-        "train_init": init,
-    })
-    return meta
-
-
 def _param_names(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> list[str]:
     """Names in the optimizer's index order (the order ``state_dict`` numbers parameters)."""
     by_id = {id(p): name for name, p in model.named_parameters()}
@@ -149,13 +133,14 @@ def save_epoch(
     """
     from trainer.atomic import atomic_write_bytes, atomic_write_text
     from trainer.checkpoint.apr import save_apr
+    from trainer.checkpoint.arch import training_apr_metadata
 
     ckpt = Path(run_dir) / "ckpt"
     ckpt.mkdir(parents=True, exist_ok=True)
     stem = epoch_stem(epoch)
     apr_path = ckpt / f"{stem}.apr"
     val_loss = float(metadata["val_loss"])
-    save_apr(apr_path, model_tensors(model), apr_metadata(
+    save_apr(apr_path, model_tensors(model), training_apr_metadata(
         config, epoch=epoch, step=state.step, tokens_seen=state.tokens_seen, val_loss=val_loss, seed=seed,
         init=init))
     optim_data, groups = optimizer_bytes(model, optimizer)
@@ -200,7 +185,7 @@ REQUIRED_RESUME_KEYS: dict[str, type | tuple[type, ...]] = {
 
 
 def _resume_error(msg: str) -> PreflightError:
-    return PreflightError("GATE-PREFLIGHT-RESUME", f"--resume: {msg}",
+    return PreflightError(GATE_PREFLIGHT_RESUME, f"--resume: {msg}",
                           fix="start a new run, or restore the checkpoint files")
 
 

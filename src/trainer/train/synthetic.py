@@ -36,12 +36,12 @@ def synthetic_losses(opts: TrainOptions) -> tuple[list[float], list[float]]:
 
 def run_synthetic(opts: TrainOptions) -> RunResult:
     """Produce and write the scripted result (result.json + loss.png, both labelled SYNTHETIC)."""
-    from trainer.errors import PreflightError
+    from trainer.errors import GATE_PREFLIGHT_ARGS, PreflightError
     from trainer.train.plot import plot_losses
 
     check_run_numbers(opts)
     if opts.resume:
-        raise PreflightError("GATE-PREFLIGHT-ARGS", "--synthetic cannot --resume: a synthetic run writes no "
+        raise PreflightError(GATE_PREFLIGHT_ARGS, "--synthetic cannot --resume: a synthetic run writes no "
                              "checkpoint and scripts its losses from step 0",
                              fix="drop --resume (or --synthetic to resume a real run)")
     run_dir = Path(opts.run_dir)

@@ -33,6 +33,8 @@ from hostile_cases import (
 )
 from hypothesis import strategies as st
 
+from trainer.checkpoint.arch import to_apr_metadata, to_hf_config
+
 DOCUMENTED_EXIT = {0, 2, 3}  # inspect: 0 shown, 2 usage, 3 refused (docs/init.md "Exit codes")
 MAX_WALL_S = 5.0
 MAX_RSS_MB = 500.0
@@ -56,8 +58,8 @@ def json_text(value: Any) -> str:
     return json.dumps(value, allow_nan=True)
 
 
-HF_KEYS = [*sorted(micro_config().to_hf_config()), "rope_scaling", "rope_parameters", "head_dim", "mlp_bias"]
-APR_KEYS = [*sorted(micro_config().to_apr_metadata()), "num_hidden_layers", "n_layers", "tokenizer.vocabulary",
+HF_KEYS = [*sorted(to_hf_config(micro_config())), "rope_scaling", "rope_parameters", "head_dim", "mlp_bias"]
+APR_KEYS = [*sorted(to_apr_metadata(micro_config())), "num_hidden_layers", "n_layers", "tokenizer.vocabulary",
             "tokenizer.merges", "tokenizer.json", "layer_norm_eps"]
 GGUF_KEYS = [k for k, _, _ in micro_gguf_kv()] + ["general.alignment", "tokenizer.ggml.model",
                                                    "tokenizer.ggml.tokens", "tokenizer.ggml.merges"]
@@ -177,7 +179,7 @@ def build(kind: str, spec: Any, d: Path) -> Path:
     mode, arg = spec
     if kind == "config.json":
         if mode == "edit":
-            cfg = micro_config().to_hf_config()
+            cfg = to_hf_config(micro_config())
             cfg.update(arg)
             return hf_dir(d / "hf", config_text=json_text(cfg))
         return hf_dir(d / "hf", config_text=arg)
@@ -186,7 +188,7 @@ def build(kind: str, spec: Any, d: Path) -> Path:
     if kind == "apr":
         path = d / "m.apr"
         if mode == "meta":
-            meta = micro_config().to_apr_metadata()
+            meta = to_apr_metadata(micro_config())
             meta.update(arg)
             return apr_raw_metadata(path, json_text(meta).encode())
         if mode == "raw-meta":

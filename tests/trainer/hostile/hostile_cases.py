@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from trainer.checkpoint.arch import to_apr_metadata, to_hf_config
+
 # ----------------------------------------------------------------- the valid base
 
 
@@ -62,7 +64,7 @@ def apr_bytes(path: Path, meta_changes: dict[str, Any] | None = None, drop: tupl
     """A valid APR of the micro model, metadata edited (``None`` values delete keys)."""
     from trainer.checkpoint.apr import save_apr
 
-    meta = micro_config().to_apr_metadata()
+    meta = to_apr_metadata(micro_config())
     for key, value in (meta_changes or {}).items():
         if value is None:
             meta.pop(key, None)
@@ -233,7 +235,7 @@ def hf_dir(root: Path, changes: dict[str, Any] | None = None, *, config_text: st
            weights: bytes | None = None, index_text: str | None = None) -> Path:
     """A micro HF dir; config.json edited (``None`` deletes a key) or replaced by raw text."""
     root.mkdir(parents=True, exist_ok=True)
-    cfg = micro_config().to_hf_config()
+    cfg = to_hf_config(micro_config())
     for key, value in (changes or {}).items():
         if value is None:
             cfg.pop(key, None)
@@ -317,17 +319,17 @@ HAND_MADE: list[tuple[str, str, Builder]] = [
     ("apr-layers-1e9", "apr", _apr({"num_layers": 10**9})),
     ("gguf-block_count-1e9", "gguf", _gguf_claims_blocks(10**9)),
     ("hf-num_hidden_layers-1e7", "hf", _hf({"num_hidden_layers": 10_000_000})),
-    ("hf-rope_theta-huge-int", "hf", _hf(config_text=json.dumps(micro_config().to_hf_config()).replace(
+    ("hf-rope_theta-huge-int", "hf", _hf(config_text=json.dumps(to_hf_config(micro_config())).replace(
         '"rope_theta": 10000.0', '"rope_theta": 1' + "0" * 400))),
     ("apr-rope_theta-huge-int", "apr", lambda d: apr_raw_metadata(d / "m.apr", json.dumps(
-        micro_config().to_apr_metadata()).replace('"rope_theta": 10000.0', '"rope_theta": 1' + "0" * 400).encode())),
+        to_apr_metadata(micro_config())).replace('"rope_theta": 10000.0', '"rope_theta": 1' + "0" * 400).encode())),
     ("gguf-rms_eps-string", "gguf", _file("m.gguf", lambda: gguf_with(
         "llama.attention.layer_norm_rms_epsilon", 8, "1e-5"))),
     ("gguf-rms_eps-array", "gguf", _file("m.gguf", lambda: gguf_with(
         "llama.attention.layer_norm_rms_epsilon", 9, (6, [1e-5, 1e-6])))),
     ("hf-rms_norm_eps-string", "hf", _hf({"rms_norm_eps": "1e-5"})),
     ("hf-rms_norm_eps-list", "hf", _hf({"rms_norm_eps": [1e-5]})),
-    ("hf-int-5000-digits", "hf", _hf(config_text=json.dumps(micro_config().to_hf_config()).replace(
+    ("hf-int-5000-digits", "hf", _hf(config_text=json.dumps(to_hf_config(micro_config())).replace(
         '"vocab_size": 97', '"vocab_size": 9' + "7" * 5000))),
     ("hf-config-nested-5000", "hf", _hf(config_text='{"model_type": "llama", "x": ' + deep(5000) + "}")),
     ("hf-index-nested-5000", "hf", _index('{"weight_map": ' + deep(5000, "{}") + "}")),

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from trainer.checkpoint.arch import to_apr_metadata, to_hf_config
 from trainer.config import ModelConfig
 
 
@@ -68,7 +69,7 @@ def write_hf_dir(directory: Path, config: ModelConfig, tensors: dict[str, torch.
     from safetensors.torch import save_file
 
     directory.mkdir(parents=True, exist_ok=True)
-    cfg = config.to_hf_config()
+    cfg = to_hf_config(config)
     cfg.update(config_changes)
     (directory / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
     save_file(tensors, str(directory / "model.safetensors"))
@@ -78,7 +79,7 @@ def write_hf_dir(directory: Path, config: ModelConfig, tensors: dict[str, torch.
 def write_apr(path: Path, config: ModelConfig, tensors: dict[str, torch.Tensor], **meta_changes) -> Path:
     from trainer.checkpoint.apr import save_apr
 
-    meta = config.to_apr_metadata()
+    meta = to_apr_metadata(config)
     meta.update(meta_changes)
     for key in [k for k, v in meta.items() if v is None]:
         del meta[key]

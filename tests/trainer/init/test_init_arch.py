@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from trainer.config import ModelConfig, get_preset
+from trainer.checkpoint.arch import from_hf_config, to_hf_config
+from trainer.config import ModelConfig
 from trainer.errors import PreflightError
 from trainer.model import LlamaForCausalLM
+from trainer.presets import get_preset
 from trainer.train.preflight import check_vocab, resolve_model_config
 
 REPO = Path(__file__).resolve().parents[3]
@@ -25,12 +27,12 @@ QWEN25_05B_HF = {
 @pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-ARCH-001")
 def test_qwen2_0_5b_preset_matches_hf_config() -> None:
     preset = get_preset("qwen2-0.5b")
-    hf = preset.to_hf_config()
+    hf = to_hf_config(preset)
     for key, value in QWEN25_05B_HF.items():
         assert hf[key] == value, key
     assert preset.attention_bias and preset.num_heads // preset.num_kv_heads == 7
     # And the preset is what an HF config with those numbers reads as.
-    assert ModelConfig.from_hf_config(QWEN25_05B_HF, name="qwen2-0.5b") == preset
+    assert from_hf_config(QWEN25_05B_HF, name="qwen2-0.5b") == preset
 
 
 @pytest.mark.falsifies("FALSIFY-APR-PRETRAIN-ARCH-001")

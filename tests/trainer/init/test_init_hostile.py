@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from init_helpers import llama_micro, random_state, write_gguf, write_hf_dir
 
+from trainer.checkpoint.arch import to_hf_config
 from trainer.checkpoint.init import inspect_init, open_checkpoint
 from trainer.checkpoint.init_errors import InitError
 
@@ -30,7 +31,7 @@ def _safetensors(path: Path, header: dict, payload: bytes = b"") -> Path:
 def _hf_dir(tmp_path: Path, header: dict, payload: bytes = b"") -> Path:
     d = tmp_path / "hf"
     d.mkdir(exist_ok=True)
-    (d / "config.json").write_text(json.dumps(llama_micro().to_hf_config()))
+    (d / "config.json").write_text(json.dumps(to_hf_config(llama_micro())))
     _safetensors(d / "model.safetensors", header, payload)
     return d
 
@@ -56,7 +57,7 @@ def test_safetensors_terabyte_tensor_refused_without_allocating(tmp_path: Path, 
 def test_safetensors_header_length_past_end(tmp_path: Path) -> None:
     d = tmp_path / "hf"
     d.mkdir()
-    (d / "config.json").write_text(json.dumps(llama_micro().to_hf_config()))
+    (d / "config.json").write_text(json.dumps(to_hf_config(llama_micro())))
     (d / "model.safetensors").write_bytes(struct.pack("<Q", TB) + b"{}")
     _expect_004(d, "header claims")
 

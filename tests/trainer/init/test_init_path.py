@@ -10,6 +10,7 @@ import pytest
 import torch
 from init_helpers import llama_micro, qwen2_micro, random_state, write_apr, write_gguf, write_hf_dir
 
+from trainer.checkpoint.arch import to_hf_config
 from trainer.checkpoint.init import inspect_init
 from trainer.checkpoint.init_errors import InitError
 
@@ -189,7 +190,7 @@ def test_init_refuses_pickle_without_unpickling(tmp_path: Path, no_alloc) -> Non
     assert exc2.value.gate_id == "FALSIFY-APR-PRETRAIN-INIT-012"
     hf = tmp_path / "hfdir"
     hf.mkdir()
-    (hf / "config.json").write_text(json.dumps(llama_micro().to_hf_config()))
+    (hf / "config.json").write_text(json.dumps(to_hf_config(llama_micro())))
     (hf / "pytorch_model.bin").write_bytes(pickle.dumps(Evil()))
     with pytest.raises(InitError) as exc3, no_alloc():
         inspect_init(hf)

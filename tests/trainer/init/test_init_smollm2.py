@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import torch
 
+from trainer.checkpoint.arch import to_hf_config
 from trainer.checkpoint.init import inspect_init, load_init_weights
 from trainer.generate import Sampling, generate_ids
 from trainer.model import LlamaForCausalLM
@@ -186,7 +187,7 @@ def test_convert_roundtrip_preserves_tensors_and_logits(smollm2, tmp_path: Path)
     for name, t in loaded.items():
         assert t.dtype == torch.float32 and torch.equal(t, params[name]), name
     spec2 = inspect_init(hf)
-    assert spec2.config.to_hf_config() == spec.config.to_hf_config()
+    assert to_hf_config(spec2.config) == to_hf_config(spec.config)
     m2 = LlamaForCausalLM(spec2.config).eval()
     load_init_weights(spec2, m2)
     ids = torch.tensor([[504, 3575, 282, 4649, 314]])

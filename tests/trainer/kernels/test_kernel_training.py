@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from kernel_helpers import DEVICE
 
+from trainer.checkpoint.arch import to_hf_config
 from trainer.config import ModelConfig
 from trainer.kernels.dispatch import TORCH, TRITON, KernelSet
 from trainer.model import LlamaForCausalLM, make_optimizer
@@ -51,7 +52,7 @@ def _hf_step0_loss(config: ModelConfig) -> float:
 
     torch.manual_seed(5)
     ours = LlamaForCausalLM(config)
-    hf = AutoModelForCausalLM.from_config(AutoConfig.for_model(**config.to_hf_config()), attn_implementation="eager",
+    hf = AutoModelForCausalLM.from_config(AutoConfig.for_model(**to_hf_config(config)), attn_implementation="eager",
                                           dtype=torch.float32).eval()
     hf.load_state_dict(ours.state_dict(), strict=False)
     if config.tie_word_embeddings:
