@@ -33,6 +33,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import torch
     from rich.console import Console
 
+    from trainer.train.builder import ComputeSettings
+
 StepHook = Callable[[int], None]
 TRAIN_LOSS_WINDOW = 100  # metadata train_loss: mean over the epoch's last <= 100 steps (seed definition)
 EVAL_TRAIN_WINDOW = 10  # GATE-TRAIN-EVAL compares against the mean of the last <= 10 steps
@@ -196,7 +198,7 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
     """
     import torch
 
-    from trainer.model import autocast, make_optimizer
+    from trainer.model import make_optimizer
     from trainer.train.builder import build_training_model, maybe_compile, resolve_compute
 
     opts = report.options
@@ -214,136 +216,200 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
     if population is not None:
         sys.stderr.write(f"init: {population}\n")
     model = distributed.wrap_model(model, opts.shard, report.device.name)
-    main = distributed.is_main()
     step_model = maybe_compile(model, compute.compile)  # after DDP/FSDP2 wrapping, as torch recommends
     optimizer = make_optimizer(model, opts.lr, WEIGHT_DECAY, betas=ADAM_BETAS, eps=ADAM_EPS)
-    metrics = MetricsLog(run_dir / "train.jsonl")
-    patience = gates.Patience(opts.patience, opts.min_epochs)
-    regime = "from-scratch" if opts.mode == "from-scratch" else "finetune"
     init_str = str(opts.init) if opts.init is not None else None
-    val_share, val_pad = distributed.val_share(reader.val_batches())
-    val_batches = [(x.to(device), y.to(device)) for x, y in val_share]
-
-    def _eval() -> float:  # the padding keyword only when a rank needs it (single process: the plain call)
-        with autocast(device, compute.precision):
-            return evaluate(step_model, val_batches, pad=val_pad) if val_pad else evaluate(step_model, val_batches)
-    result = RunResult(
-        status="FINISHED", detail="", target_val_loss=opts.target_val_loss, synthetic=False, init=init_str,
-        mode=opts.mode, device=report.device.name, model=config.to_dict(), vocab_size=config.vocab_size,
-        ln_vocab=math.log(config.vocab_size), seed=opts.seed, run_dir=str(run_dir), init_population=population,
-        kernels=compute.kernels.name, precision=compute.precision, compiled=compute.compile,
-    )
-    world = distributed.current()
-    dist_info: dict[str, object] = {
-        "world_size": world.world_size, "shard": opts.shard if world.distributed else None,
-        "backend": distributed.backend_for(report.device.name) if world.distributed else None,
-        "per_rank_batch": opts.batch_size, "grad_accum": opts.grad_accum, "global_batch": opts.global_batch}
-    result.distributed = dist_info
-    state = LoopState()
+    run = _Session(report, run_dir, device, compute, model, step_model, optimizer, population, init_str)
     progress: _Progress | None = None
-    session_start = time.perf_counter()
-    wall_before = 0.0
-
-    def checkpoint(epoch: int, meta: dict[str, object]) -> None:
-        state.wall_seconds = wall_before + (time.perf_counter() - session_start)
-        state.patience = patience.state_dict()
-        with distributed.full_state(model, optimizer, config) as full:  # FSDP2: every rank gathers
-            if full is not None:  # rank 0 alone writes
-                save_epoch(run_dir, epoch=epoch, model=full[0], config=config, optimizer=full[1], state=state,
-                           reader_state=reader.state_dict(), metadata=meta, seed=opts.seed, init=init_str)
-
     try:
         if opts.resume:
-            state, reader_state = distributed.load_resume(run_dir, model, optimizer, config)
-            reader.load_state_dict(reader_state)
-            patience.load_state_dict(state.patience)  # type: ignore[arg-type]
-            wall_before = state.wall_seconds
-            if main:
-                metrics.truncate_to(state.step)  # the steps after the checkpoint are replayed
-            result.resumed_from_epoch = state.epochs_completed
-            result.init_population = recorded_init_population(run_dir)  # the --init load happened before
+            run.resume()
         else:
-            val0 = _eval()
-            if not math.isfinite(val0):
-                raise RunAborted(GATE_TRAIN_007, f"NaN/Inf guard fired: NUMERICAL_INSTABILITY at step 0: "
-                                 f"val_loss={val0} before any update",
-                                 fix="the initial weights are broken; check --init or the model initialisation")
-            state.val_loss_history.append(val0)
-            state.train_loss_history.append(None)
-            if report.init_spec is None:
-                gates.check_initial_baseline(val0, config.vocab_size)
-            gates.check_non_divergence(0, state.val_loss_history, regime=regime, vocab_size=config.vocab_size)
-            patience.update(0, val0)
-            if main:  # with the first checkpoint: from here on --resume works
-                write_run_file(run_dir, opts, report, population, dist_info)
-            checkpoint(0, {"train_loss": None, "val_loss": val0, "train_ppl": None, "val_ppl": safe_exp(val0),
-                           "wall_seconds": 0.0, "tokens_seen": 0, "grad_norm_max": None, "lr": None})
-        result.initial_val_loss = state.initial_val_loss
-
-        stop_reason: str | None = state.stopped
-        progress = _Progress(opts.progress and main, opts.num_steps, state.step, console)
-        tokens_per_step = opts.tokens_per_step
-        for epoch in range(state.epochs_completed + 1, opts.num_epochs + 1):
+            run.start()
+        run.result.initial_val_loss = run.state.initial_val_loss
+        stop_reason: str | None = run.state.stopped
+        progress = _Progress(opts.progress and run.main, opts.num_steps, run.state.step, console)
+        for epoch in range(run.state.epochs_completed + 1, opts.num_epochs + 1):
             if stop_reason is not None:
                 break
-            epoch_start = time.perf_counter()
-            first, last = (epoch - 1) * opts.steps_per_epoch, min(epoch * opts.steps_per_epoch, opts.num_steps)
-            epoch_losses: list[float] = []
-            grad_norm_max = 0.0
-            for step in range(first, last):
-                t0 = time.perf_counter()
-                micro = [reader.next_batch() for _ in range(opts.grad_accum)]
-                micro = [(x.to(device, non_blocking=True), y.to(device, non_blocking=True)) for x, y in micro]
-                lr = lr_at(step, lr_max=opts.lr, lr_min=opts.lr_min, warmup_steps=opts.warmup_steps,
-                            total_steps=opts.num_steps)
-                loss, grad_norm = train_step(step_model, optimizer, micro, step=step, lr=lr,
-                                             precision=compute.precision)
-                dt = max(time.perf_counter() - t0, 1e-9)
-                tps = tokens_per_step / dt
-                util = device_utilisation(report.device.name)
-                gates.check_throughput(step, tps, util)
-                state.step = step + 1
-                state.tokens_seen += tokens_per_step
-                epoch_losses.append(loss)
-                grad_norm_max = max(grad_norm_max, grad_norm)
-                if main:
-                    metrics.append({
-                        "step": step, "epoch": epoch, "train_loss": loss, "grad_norm": grad_norm, "lr": lr,
-                        "tokens_per_sec": tps, "gpu_util_pct": util, "tokens_seen": state.tokens_seen,
-                        "step_seconds": dt,
-                    })
-                progress.update(f"loss {loss:.4f} lr {lr:.2e} {tps:,.0f} tok/s")
-                if step_hook is not None:
-                    step_hook(state.step)
-            val = _eval()
-            dist_info["val_loss_by_rank"] = distributed.gather_floats(val)
-            gates.check_finite_val(epoch, val)
-            state.val_loss_history.append(val)
-            gates.check_non_divergence(epoch, state.val_loss_history, regime=regime, vocab_size=config.vocab_size)
-            recent = _mean_tail(epoch_losses, EVAL_TRAIN_WINDOW)
-            if recent is not None:
-                gates.check_eval_plausible(epoch, val, recent)
-            train_loss = _mean_tail(epoch_losses, TRAIN_LOSS_WINDOW)
-            state.train_loss_history.append(train_loss)
-            state.epochs_completed = epoch
-            patience.update(epoch, val)
-            if gates.converged(val, opts.target_val_loss, epoch, opts.min_epochs):
-                stop_reason = "CONVERGED"
-            elif patience.should_stop(epoch):
-                stop_reason = "EARLY_STOP"
-            state.stopped = stop_reason
-            checkpoint(epoch, {
-                "train_loss": train_loss, "val_loss": val, "train_ppl": safe_exp(train_loss),
-                "val_ppl": safe_exp(val), "wall_seconds": time.perf_counter() - epoch_start,
-                "tokens_seen": state.tokens_seen, "grad_norm_max": grad_norm_max, "lr": lr,
+            stop_reason = run.epoch(epoch, progress, step_hook)
+        run.conclude(stop_reason)
+    except RunAborted as exc:
+        run.result.status, run.result.gate_id, run.result.detail = "ABORTED", exc.gate_id, str(exc).removeprefix(
+            f"{exc.gate_id}: ")
+    except KeyboardInterrupt:
+        run.interrupted()
+        run.finish()
+        raise
+    finally:
+        if progress is not None:
+            progress.close()
+    run.finish()
+    return run.result
+
+
+class _Session:
+    """One run's moving parts, shared by its start (or resume), each epoch and its result.
+
+    ``run_training`` builds the model and optimizer and then drives this: ``start``/``resume``,
+    ``epoch`` per epoch, ``conclude``; ``finish`` fills and writes result.json on every exit path.
+    """
+
+    def __init__(self, report: PreflightReport, run_dir: Path, device: torch.device, compute: ComputeSettings,
+                 model: torch.nn.Module, step_model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                 population: str | None, init_str: str | None) -> None:
+        opts, config = report.options, report.model_config
+        assert report.reader is not None
+        self.report, self.opts, self.config, self.reader = report, opts, config, report.reader
+        self.run_dir, self.device, self.compute = run_dir, device, compute
+        self.model, self.step_model, self.optimizer = model, step_model, optimizer
+        self.population, self.init_str = population, init_str
+        self.main = distributed.is_main()
+        self.metrics = MetricsLog(run_dir / "train.jsonl")
+        self.patience = gates.Patience(opts.patience, opts.min_epochs)
+        self.regime = "from-scratch" if opts.mode == "from-scratch" else "finetune"
+        val_share, self.val_pad = distributed.val_share(self.reader.val_batches())
+        self.val_batches = [(x.to(device), y.to(device)) for x, y in val_share]
+        self.result = RunResult(
+            status="FINISHED", detail="", target_val_loss=opts.target_val_loss, synthetic=False, init=init_str,
+            mode=opts.mode, device=report.device.name, model=config.to_dict(), vocab_size=config.vocab_size,
+            ln_vocab=math.log(config.vocab_size), seed=opts.seed, run_dir=str(run_dir), init_population=population,
+            kernels=compute.kernels.name, precision=compute.precision, compiled=compute.compile,
+        )
+        world = distributed.current()
+        self.dist_info: dict[str, object] = {
+            "world_size": world.world_size, "shard": opts.shard if world.distributed else None,
+            "backend": distributed.backend_for(report.device.name) if world.distributed else None,
+            "per_rank_batch": opts.batch_size, "grad_accum": opts.grad_accum, "global_batch": opts.global_batch}
+        self.result.distributed = self.dist_info
+        self.state = LoopState()
+        self.session_start = time.perf_counter()
+        self.wall_before = 0.0
+
+    def eval(self) -> float:
+        """Held-out loss; the padding keyword only when a rank needs it (single process: the plain call)."""
+        from trainer.model import autocast
+
+        with autocast(self.device, self.compute.precision):
+            if self.val_pad:
+                return evaluate(self.step_model, self.val_batches, pad=self.val_pad)
+            return evaluate(self.step_model, self.val_batches)
+
+    def checkpoint(self, epoch: int, meta: dict[str, object]) -> None:
+        state = self.state
+        state.wall_seconds = self.wall_before + (time.perf_counter() - self.session_start)
+        state.patience = self.patience.state_dict()
+        with distributed.full_state(self.model, self.optimizer, self.config) as full:  # FSDP2: every rank gathers
+            if full is not None:  # rank 0 alone writes
+                save_epoch(self.run_dir, epoch=epoch, model=full[0], config=self.config, optimizer=full[1],
+                           state=state, reader_state=self.reader.state_dict(), metadata=meta, seed=self.opts.seed,
+                           init=self.init_str)
+
+    def resume(self) -> None:
+        self.state, reader_state = distributed.load_resume(self.run_dir, self.model, self.optimizer, self.config)
+        self.reader.load_state_dict(reader_state)
+        self.patience.load_state_dict(self.state.patience)  # type: ignore[arg-type]
+        self.wall_before = self.state.wall_seconds
+        if self.main:
+            self.metrics.truncate_to(self.state.step)  # the steps after the checkpoint are replayed
+        self.result.resumed_from_epoch = self.state.epochs_completed
+        self.result.init_population = recorded_init_population(self.run_dir)  # the --init load happened before
+
+    def start(self) -> None:
+        """Epoch 0: the step-0 evaluation, its gates, and the first checkpoint (from here on --resume works)."""
+        val0 = self.eval()
+        if not math.isfinite(val0):
+            raise RunAborted(GATE_TRAIN_007, f"NaN/Inf guard fired: NUMERICAL_INSTABILITY at step 0: "
+                             f"val_loss={val0} before any update",
+                             fix="the initial weights are broken; check --init or the model initialisation")
+        state, config = self.state, self.config
+        state.val_loss_history.append(val0)
+        state.train_loss_history.append(None)
+        if self.report.init_spec is None:
+            gates.check_initial_baseline(val0, config.vocab_size)
+        gates.check_non_divergence(0, state.val_loss_history, regime=self.regime, vocab_size=config.vocab_size)
+        self.patience.update(0, val0)
+        if self.main:
+            write_run_file(self.run_dir, self.opts, self.report, self.population, self.dist_info)
+        self.checkpoint(0, {"train_loss": None, "val_loss": val0, "train_ppl": None, "val_ppl": safe_exp(val0),
+                            "wall_seconds": 0.0, "tokens_seen": 0, "grad_norm_max": None, "lr": None})
+
+    def epoch(self, epoch: int, progress: _Progress, step_hook: StepHook | None) -> str | None:
+        """Train one epoch, then evaluate, gate and checkpoint it; the stop reason it reaches, if any."""
+        opts, state = self.opts, self.state
+        epoch_start = time.perf_counter()
+        first, last = (epoch - 1) * opts.steps_per_epoch, min(epoch * opts.steps_per_epoch, opts.num_steps)
+        epoch_losses: list[float] = []
+        grad_norm_max = 0.0
+        lr = None
+        for step in range(first, last):
+            loss, grad_norm, lr = self._step(step, epoch, progress)
+            epoch_losses.append(loss)
+            grad_norm_max = max(grad_norm_max, grad_norm)
+            if step_hook is not None:
+                step_hook(state.step)
+        val = self.eval()
+        self.dist_info["val_loss_by_rank"] = distributed.gather_floats(val)
+        gates.check_finite_val(epoch, val)
+        state.val_loss_history.append(val)
+        gates.check_non_divergence(epoch, state.val_loss_history, regime=self.regime,
+                                   vocab_size=self.config.vocab_size)
+        recent = _mean_tail(epoch_losses, EVAL_TRAIN_WINDOW)
+        if recent is not None:
+            gates.check_eval_plausible(epoch, val, recent)
+        train_loss = _mean_tail(epoch_losses, TRAIN_LOSS_WINDOW)
+        state.train_loss_history.append(train_loss)
+        state.epochs_completed = epoch
+        self.patience.update(epoch, val)
+        stop_reason: str | None = None
+        if gates.converged(val, opts.target_val_loss, epoch, opts.min_epochs):
+            stop_reason = "CONVERGED"
+        elif self.patience.should_stop(epoch):
+            stop_reason = "EARLY_STOP"
+        state.stopped = stop_reason
+        self.checkpoint(epoch, {
+            "train_loss": train_loss, "val_loss": val, "train_ppl": safe_exp(train_loss),
+            "val_ppl": safe_exp(val), "wall_seconds": time.perf_counter() - epoch_start,
+            "tokens_seen": state.tokens_seen, "grad_norm_max": grad_norm_max, "lr": lr,
+        })
+        return stop_reason
+
+    def _step(self, step: int, epoch: int, progress: _Progress) -> tuple[float, float, float]:
+        """One optimizer step over ``grad_accum`` micro-batches: (loss, grad norm, lr)."""
+        opts, state, device = self.opts, self.state, self.device
+        t0 = time.perf_counter()
+        micro = [self.reader.next_batch() for _ in range(opts.grad_accum)]
+        micro = [(x.to(device, non_blocking=True), y.to(device, non_blocking=True)) for x, y in micro]
+        lr = lr_at(step, lr_max=opts.lr, lr_min=opts.lr_min, warmup_steps=opts.warmup_steps,
+                    total_steps=opts.num_steps)
+        loss, grad_norm = train_step(self.step_model, self.optimizer, micro, step=step, lr=lr,
+                                     precision=self.compute.precision)
+        dt = max(time.perf_counter() - t0, 1e-9)
+        tokens_per_step = opts.tokens_per_step
+        tps = tokens_per_step / dt
+        util = device_utilisation(self.report.device.name)
+        gates.check_throughput(step, tps, util)
+        state.step = step + 1
+        state.tokens_seen += tokens_per_step
+        if self.main:
+            self.metrics.append({
+                "step": step, "epoch": epoch, "train_loss": loss, "grad_norm": grad_norm, "lr": lr,
+                "tokens_per_sec": tps, "gpu_util_pct": util, "tokens_seen": state.tokens_seen,
+                "step_seconds": dt,
             })
-        final = state.val_loss_history[-1]
+        progress.update(f"loss {loss:.4f} lr {lr:.2e} {tps:,.0f} tok/s")
+        return loss, grad_norm, lr
+
+    def conclude(self, stop_reason: str | None) -> None:
+        """The run's status and the one-line reason for it."""
+        opts, result = self.opts, self.result
+        final = self.state.val_loss_history[-1]
         if opts.num_steps == 0:
             result.status, result.detail = "FINISHED", "--num-steps 0: evaluated and checkpointed the step-0 model"
         elif stop_reason == "EARLY_STOP":
             result.status = "EARLY_STOP"
-            result.detail = (f"no val_loss improvement for {patience.bad_epochs} epoch(s) (patience "
-                             f"{opts.patience}); best {patience.best:.4f} at epoch {patience.best_epoch}")
+            result.detail = (f"no val_loss improvement for {self.patience.bad_epochs} epoch(s) (patience "
+                             f"{opts.patience}); best {self.patience.best:.4f} at epoch {self.patience.best_epoch}")
         elif final <= opts.target_val_loss:
             result.status = "CONVERGED"
             result.detail = f"val_loss {final:.4f} <= target {opts.target_val_loss:.4f}"
@@ -351,22 +417,17 @@ def run_training(report: PreflightReport, *, console: Console | None = None,
             result.status = "FINISHED"
             result.detail = (f"all {opts.num_steps} steps ran; val_loss {final:.4f} did not reach target "
                              f"{opts.target_val_loss:.4f}")
-    except RunAborted as exc:
-        result.status, result.gate_id, result.detail = "ABORTED", exc.gate_id, str(exc).removeprefix(
-            f"{exc.gate_id}: ")
-    except KeyboardInterrupt:
-        result.status, result.gate_id = "ABORTED", "INTERRUPTED"
-        committed = _committed_epoch(run_dir)
-        result.detail = f"interrupted at step {state.step}; " + (
+
+    def interrupted(self) -> None:
+        self.result.status, self.result.gate_id = "ABORTED", "INTERRUPTED"
+        committed = _committed_epoch(self.run_dir)
+        self.result.detail = f"interrupted at step {self.state.step}; " + (
             f"`--resume` continues from epoch {committed} (the last committed checkpoint)" if committed is not None
             else "no checkpoint was committed yet: start again")
-        _finish(result, state, reader.cycles, wall_before, session_start, run_dir, opts, metrics)
-        raise
-    finally:
-        if progress is not None:
-            progress.close()
-    _finish(result, state, reader.cycles, wall_before, session_start, run_dir, opts, metrics)
-    return result
+
+    def finish(self) -> None:
+        _finish(self.result, self.state, self.reader.cycles, self.wall_before, self.session_start, self.run_dir,
+                self.opts, self.metrics)
 
 
 def _committed_epoch(run_dir: Path) -> int | None:
