@@ -180,19 +180,9 @@ def encode_corpus(
     that spells a special token as ordinary bytes; ``control`` maps it to the
     special token's id (chat-formatted fine-tune data).
     """
-    from trainer.data.tokenizer import eos_token_id, is_byte_level, missing_byte_tokens, require_vocab_size
+    from trainer.data.tokenizer import eos_token_id, require_vocab_size
 
-    if eos_policy not in EOS_POLICIES:
-        raise PreflightError(
-            GATE_PRETOK_002, f"unknown EOS policy {eos_policy!r}", fix=f"use one of {', '.join(EOS_POLICIES)}"
-        )
-    if special_tokens not in SPECIAL_TOKEN_MODES:
-        raise PreflightError(
-            GATE_PRETOK_002, f"unknown special-token mode {special_tokens!r}",
-            fix=f"use one of {', '.join(SPECIAL_TOKEN_MODES)}",
-        )
-    if shard_tokens < 1:
-        raise PreflightError(GATE_PRETOK_002, f"--shard-tokens {shard_tokens} < 1", fix="pass a positive count")
+    _check_modes(eos_policy, special_tokens, shard_tokens)
     started = time.perf_counter()
     encoder, tokenizer_dir, tokenizer_sha = _tokenizer_identity(tokenizer, special_tokens)
     vocab_size = require_vocab_size(encoder)
@@ -205,18 +195,30 @@ def encode_corpus(
             fix="pass --eos-policy none or use a tokenizer with an EOS token",
         )
     files = expand_inputs(inputs)
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise PreflightError(
-            GATE_PRETOK_002,
-            f"--out {out} exists and is not a directory",
-            fix="pass a new or empty directory for the shards and manifest.json",
-        )
-    out.mkdir(parents=True, exist_ok=True)
-    _check_out_dir(out, overwrite)
+    out = _open_out(out_dir, overwrite)
     writer = _ShardWriter(out, shard_tokens, vocab_size)
     eos = np.array([eos_id if eos_id is not None else 0], dtype=TOKEN_DTYPE)
     counts = {"documents": 0, "empty": 0, "eos": 0}
+    file_records = _encode_files(files, encoder, writer, eos, eos_policy, counts, progress, tokenizer_dir)
+    elapsed = time.perf_counter() - started
+    if writer.total == 0:
+        raise PreflightError(
+            GATE_DATA_001,
+            f"{len(files)} input file(s) produced no tokens (all documents empty)",
+            fix="point --input at non-empty text",
+        )
+    manifest = _manifest(writer, files, file_records, inputs, counts, elapsed, tokenizer_dir=tokenizer_dir,
+                         tokenizer_sha=tokenizer_sha, vocab_size=vocab_size, eos_policy=eos_policy, eos_id=eos_id,
+                         special_tokens=special_tokens, shard_tokens=shard_tokens)
+    atomic_write_bytes(out / MANIFEST_FILE, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+    return manifest
+
+
+def _encode_files(files: list[Path], encoder: Tokenizer, writer: _ShardWriter, eos: np.ndarray, eos_policy: str,
+                  counts: dict[str, int], progress: bool, tokenizer_dir: str | None) -> list[FileRecord]:
+    """Encode every document of ``files`` in batches of about _BATCH_BYTES into ``writer``; one record per file."""
+    from trainer.data.tokenizer import is_byte_level, missing_byte_tokens
+
     file_records: list[FileRecord] = []
     pending: list[str] = []
     sources: list[str] = []
@@ -261,14 +263,43 @@ def encode_corpus(
         emit()
         advance(pending_bytes)
         writer.flush()
-    elapsed = time.perf_counter() - started
-    if writer.total == 0:
+    return file_records
+
+
+def _check_modes(eos_policy: str, special_tokens: str, shard_tokens: int) -> None:
+    """GATE-PRETOK-002 on the options, before the tokenizer is even opened."""
+    if eos_policy not in EOS_POLICIES:
         raise PreflightError(
-            GATE_DATA_001,
-            f"{len(files)} input file(s) produced no tokens (all documents empty)",
-            fix="point --input at non-empty text",
+            GATE_PRETOK_002, f"unknown EOS policy {eos_policy!r}", fix=f"use one of {', '.join(EOS_POLICIES)}"
         )
-    manifest: dict[str, Any] = {
+    if special_tokens not in SPECIAL_TOKEN_MODES:
+        raise PreflightError(
+            GATE_PRETOK_002, f"unknown special-token mode {special_tokens!r}",
+            fix=f"use one of {', '.join(SPECIAL_TOKEN_MODES)}",
+        )
+    if shard_tokens < 1:
+        raise PreflightError(GATE_PRETOK_002, f"--shard-tokens {shard_tokens} < 1", fix="pass a positive count")
+
+
+def _open_out(out_dir: str | Path, overwrite: bool) -> Path:
+    """The shard directory, created; a file in its place or an earlier corpus there is refused."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise PreflightError(
+            GATE_PRETOK_002,
+            f"--out {out} exists and is not a directory",
+            fix="pass a new or empty directory for the shards and manifest.json",
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    _check_out_dir(out, overwrite)
+    return out
+
+
+def _manifest(writer: _ShardWriter, files: list[Path], file_records: list[FileRecord], inputs: Sequence[str | Path],
+              counts: dict[str, int], elapsed: float, *, tokenizer_dir: str | None, tokenizer_sha: str, vocab_size: int,
+              eos_policy: str, eos_id: int | None, special_tokens: str, shard_tokens: int) -> dict[str, Any]:
+    """manifest.json: what the shards hold and how they were made (the reader checks them against it)."""
+    return {
         "schema": SCHEMA,
         "tokenizer_dir": tokenizer_dir,
         "tokenizer_sha256": tokenizer_sha,
@@ -293,8 +324,6 @@ def encode_corpus(
         "elapsed_seconds": round(elapsed, 3),
         "tokens_per_second": round(writer.total / elapsed, 1) if elapsed > 0 else None,
     }
-    atomic_write_bytes(out / MANIFEST_FILE, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
-    return manifest
 
 
 # ---------------------------------------------------------------------------
