@@ -217,15 +217,18 @@ def to_apr_metadata(config: ModelConfig) -> dict[str, Any]:
         "attention_bias": config.attention_bias,
     }
 
-def from_apr_metadata(d: Mapping[str, Any], *, source: str = "APR metadata") -> ModelConfig:
+def from_apr_metadata(d: Mapping[str, Any], *, source: str = "APR metadata",
+                      error: type[AprError] = AprError) -> ModelConfig:
     """Extract the architecture from APR metadata (canonical keys, alias fallback).
 
-    Raises ``AprError`` tagged FALSIFY-APR-PRETRAIN-INIT-005 naming ``source``
-    and the key for anything missing or of the wrong type.
+    Raises ``error`` (the caller's type: ``InitError`` on the --init path, exit 3) tagged
+    FALSIFY-APR-PRETRAIN-INIT-005, naming ``source`` and the key, for anything missing or of the
+    wrong type. A config that ModelConfig's own validation refuses (INV-ARCH-*, FM-ARCH-HF-CONFIG)
+    is reported under the same ID here, once: this is the one place the tag changes.
     """
 
     def fail(message: str) -> AprError:
-        return AprError(
+        return error(
             FALSIFY_APR_PRETRAIN_INIT_005,
             f"{source}: cannot extract the architecture: {message}",
             fix="the file's metadata must carry hidden_size, num_layers, num_heads, num_kv_heads, "
@@ -364,7 +367,4 @@ def config_from_apr_metadata(meta: Mapping[str, Any], *, path: Path) -> ModelCon
     from trainer.checkpoint.arch_fields import check_fields
 
     check_fields(meta, path=path)
-    try:
-        return from_apr_metadata(meta, source=str(path))
-    except AprError as exc:
-        raise InitError(FALSIFY_APR_PRETRAIN_INIT_005, exc.detail, fix=exc.fix or _FIX) from None
+    return from_apr_metadata(meta, source=str(path), error=InitError)
