@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from trainer.errors import GATE_DIST_RANK
 
@@ -57,7 +58,7 @@ def launch(nproc: int, argv: Sequence[str]) -> int:
     try:
         elastic_launch(config, sys.executable)(*args)
     except ChildFailedError as exc:
-        first_rank, first = exc.get_first_failure()
+        first_rank, first = _first_failure(exc.failures)
         statuses = ", ".join(f"rank {r}: {_status(f.exitcode)}" for r, f in sorted(exc.failures.items()))
         if first.exitcode > 0:  # the rank that failed first said why (its own line above) and chose the code
             sys.stderr.write(f"apr: {nproc}-rank run stopped: rank {first_rank} failed first ({statuses})\n")
@@ -68,6 +69,26 @@ def launch(nproc: int, argv: Sequence[str]) -> int:
             "(fix: see that rank's message above; --resume continues from the last committed checkpoint)\n")
         return EXIT_RANK_DIED
     return 0
+
+
+def _first_failure(failures: Mapping[int, Any]) -> tuple[int, Any]:
+    """The rank that failed first: the earliest timestamp, and within one (torchelastic stamps a rank
+    that died without an error file, e.g. SIGKILL, in whole seconds when it notices) the likeliest
+    cause: a rank that exited on its own, then one killed by a signal from outside, then one that
+    aborted (gloo aborts a rank whose peer vanished), then one the launcher stopped (SIGTERM)."""
+    import signal
+
+    def reaction(exitcode: int) -> int:
+        if exitcode > 0:
+            return 0
+        if -exitcode == signal.SIGABRT:
+            return 2
+        if -exitcode == signal.SIGTERM:
+            return 3
+        return 1
+
+    rank = min(failures, key=lambda r: (failures[r].timestamp, reaction(failures[r].exitcode), r))
+    return rank, failures[rank]
 
 
 def _status(exitcode: int) -> str:

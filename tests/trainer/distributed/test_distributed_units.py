@@ -108,3 +108,22 @@ def test_bad_distributed_flags_are_refused_before_any_launch(tmp_path: Path, mon
     assert main(argv(ds, tok, tmp_path / "c", nproc=2)) == 3
     assert "under torchrun (WORLD_SIZE is already 2)" in capsys.readouterr().err
     assert not (tmp_path / "a").exists() and not (tmp_path / "c").exists()
+
+
+def test_the_rank_named_first_is_the_cause_not_the_rank_that_reacted() -> None:
+    """torchelastic stamps a rank that left no error file (SIGKILL) in whole seconds when it notices it: a
+    peer that aborted on the lost collective (SIGABRT) in the same second must not be named first."""
+    import signal
+    from types import SimpleNamespace
+
+    from trainer.train.launch import _first_failure
+
+    def failure(exitcode: int, timestamp: int) -> SimpleNamespace:
+        return SimpleNamespace(exitcode=exitcode, timestamp=timestamp)
+
+    killed = {0: failure(-signal.SIGABRT, 100), 1: failure(-signal.SIGKILL, 100)}
+    assert _first_failure(killed)[0] == 1
+    refused = {0: failure(-signal.SIGTERM, 100), 1: failure(3, 100)}  # the launcher stopped rank 0 after rank 1's exit 3
+    assert _first_failure(refused)[0] == 1
+    earlier = {0: failure(-signal.SIGABRT, 99), 1: failure(-signal.SIGKILL, 100)}  # time still decides first
+    assert _first_failure(earlier)[0] == 0
